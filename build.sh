@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Pawn Party's one entry point on Linux.
+#
+#   ./build.sh run [HOST OPTIONS]   install what is missing, build, start the game
+#   ./build.sh test                 build normal, ASan+UBSan and TSan trees and run
+#                                   every test in each (plus the fuzzer where clang is)
+#   ./build.sh build                just the normal build (build/pawnparty)
+#
+# Build trees: build/ (normal), build-asan/, build-tsan/, build-fuzz/.
+set -euo pipefail
+cd "$(dirname "$0")"
+top=$(pwd)
+jobs=$(nproc 2>/dev/null || echo 2)
+
+# Every run on a development or CI machine keeps LAN discovery on loopback.
+export PAWNPARTY_DISCOVERY_ADDR=${PAWNPARTY_DISCOVERY_ADDR:-127.0.0.1}
+
+# --- dependencies -----------------------------------------------------------
+need_pkgs() {
+    local missing=()
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "build.sh: installing ${missing[*]}" >&2
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+base_pkgs=(cmake ninja-build gcc libc6-dev pkg-config liburing-dev)
+test_pkgs=(clang libclang-rt-14-dev)
+
+configure_build() { # dir [cmake args...]
+    local dir=$1
+    shift
+    cmake -S "$top" -B "$dir" -G Ninja "$@" >/dev/null
+    cmake --build "$dir" -j "$jobs"
+}
+
+# --- tests --------------------------------------------------------------------
+total_pass=0
+total_fail=0
+failed_suites=()
+
+run_ctest() { # name dir [ctest args...]
+    local name=$1 dir=$2
+    shift 2
+    echo "=== $name ==="
+    local log="$dir/ctest.log" rc
+    set +e
+    (cd "$dir" && ctest --output-on-failure -j "$jobs" "$@") 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    set -e
+    local line
+    line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -1 || true)
+    if [ -n "$line" ]; then
+        local failed total
+        failed=$(echo "$line" | sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/')
+        total=$(echo "$line" | sed -E 's/.* tests failed out of ([0-9]+).*/\1/')
+        total_pass=$((total_pass + total - failed))
+        total_fail=$((total_fail + failed))
+    fi
+    if [ "$rc" -ne 0 ] || [ -z "$line" ]; then
+        failed_suites+=("$name")
+        [ -n "$line" ] || total_fail=$((total_fail + 1))
+    fi
+}
+
+cmd_test() {
+    need_pkgs "${base_pkgs[@]}" "${test_pkgs[@]}"
+    local started=$SECONDS
+    configure_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPAWN_WERROR=ON
+    run_ctest "normal build" build
+    configure_build build-asan -DCMAKE_BUILD_TYPE=Debug -DPAWN_WERROR=ON -DPAWN_SANITIZE=address
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        run_ctest "ASan+UBSan build" build-asan
+    configure_build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPAWN_WERROR=ON -DPAWN_SANITIZE=thread
+    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+        run_ctest "TSan build" build-tsan
+    if command -v clang >/dev/null 2>&1; then
+        CC=clang configure_build build-fuzz -DPAWN_FUZZ=ON -DPAWN_WERROR=ON
+        run_ctest "fuzz (libFuzzer, 30 s)" build-fuzz
+    else
+        echo "=== fuzz: SKIPPED, clang is not installed ==="
+    fi
+    echo "build.sh test: $((SECONDS - started)) s"
+    [ ${#failed_suites[@]} -eq 0 ] || echo "build.sh test: failures in: ${failed_suites[*]}"
+    echo "total: $total_pass passed, $total_fail failed"
+    [ ${#failed_suites[@]} -eq 0 ]
+}
+
+# --- run ----------------------------------------------------------------------
+cmd_build() {
+    need_pkgs "${base_pkgs[@]}"
+    configure_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+}
+
+cmd_run() {
+    cmd_build
+    # The game window comes with its own issue; until then the game is the
+    # dedicated host, which `pawnparty bots` (or any client) can join.
+    [ $# -gt 0 ] || set -- --headless
+    exec "$top/build/pawnparty" host "$@"
+}
+
+case "${1:-run}" in
+run) shift || true; cmd_run "$@" ;;
+test) cmd_test ;;
+build) cmd_build ;;
+*)
+    echo "usage: ./build.sh [run [HOST OPTIONS] | test | build]" >&2
+    exit 2
+    ;;
+esac
