@@ -46,4 +46,11 @@ void host_stop(struct host *h);
  * connection and frees everything. */
 void host_destroy(struct host *h);
 
+/* One line to the host log (stderr), with a time stamp. */
+void host_log(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
 #endif

@@ -68,6 +68,18 @@ long sys_recv(sys_socket s, void *buf, size_t len);
 /* Waits until s is readable (1), timed out (0) or error (<0). */
 int sys_wait_readable(sys_socket s, int timeout_ms);
 void sys_close(sys_socket s);
+/* Shuts both directions: outstanding receives and sends on s complete. */
+void sys_shutdown(sys_socket s);
+
+/* For hosts: accepts one pending connection now if there is one (0 and *out
+ * set, the new socket nonblocking), else a SYS_E_*. */
+int sys_accept_now(sys_socket listener, sys_socket *out);
+/* Raises the open-file limit to its maximum; returns the limit. */
+uint32_t sys_raise_fd_limit(void);
+/* A spare descriptor held back so that running out of them can still be
+ * handled (accept the pending connection, refuse it, close it). */
+sys_socket sys_fd_spare_take(void);
+void sys_fd_spare_release(sys_socket s);
 
 /* Monotonic clocks. */
 uint64_t sys_now_ms(void);

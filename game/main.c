@@ -1,0 +1,208 @@
+/*
+ * pawnparty: one executable for everything a player or an operator runs.
+ *
+ *   pawnparty                       the game window (Host or Join)
+ *   pawnparty host [options]        host a game; --headless for a dedicated server
+ *   pawnparty join HOST[:PORT]      open the window and join
+ *   pawnparty bots HOST[:PORT] ...  scripted clients for tests and demos
+ *
+ * The command-line contract is in docs/protocol.md: usage errors exit 2
+ * with one line on stderr, run-time failures exit 1, a clean stop exits 0.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bots.h"
+#include "host.h"
+#include "proto.h"
+#include "sys.h"
+
+#define EXIT_USAGE 2
+#define EXIT_RUNTIME 1
+
+static void usage(FILE *f)
+{
+    fputs("usage: pawnparty                      open the game window\n"
+          "       pawnparty host [--port N] [--name NAME] [--headless] [--max-players N]\n"
+          "                      [--board WxH] [--view R] [--threads N] [--backend uring|epoll]\n"
+          "                      [--bind ADDR] [--send-bound BYTES]\n"
+          "       pawnparty join HOST[:PORT] [--name NAME]\n"
+          "       pawnparty bots HOST[:PORT] [--count N] [--rate MOVES_PER_S] [--seconds S]\n",
+          f);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fputs("pawnparty: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs(" (see pawnparty --help)\n", stderr);
+    return EXIT_USAGE;
+}
+
+/* A whole decimal number in [lo, hi], or -1. */
+static long parse_num(const char *s, long lo, long hi)
+{
+    if (!s || !*s)
+        return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < lo || v > hi)
+        return -1;
+    return v;
+}
+
+static int parse_board(const char *s, uint16_t *w, uint16_t *h)
+{
+    char buf[32];
+    if (!s || strlen(s) >= sizeof buf)
+        return -1;
+    strcpy(buf, s);
+    char *x = strchr(buf, 'x');
+    if (!x)
+        return -1;
+    *x = '\0';
+    long bw = parse_num(buf, 1, 65535), bh = parse_num(x + 1, 1, 65535);
+    if (bw < 0 || bh < 0)
+        return -1;
+    *w = (uint16_t)bw;
+    *h = (uint16_t)bh;
+    return 0;
+}
+
+/* ======================================================================
+ * pawnparty host
+ * ====================================================================== */
+
+static int parse_host_args(int argc, char **argv, struct host_cfg *cfg, int *headless)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *opt = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        long v;
+        if (strcmp(opt, "--headless") == 0) {
+            *headless = 1;
+            continue;
+        }
+        if (!val)
+            return usage_error("%s needs a value", opt);
+        i++;
+        if (strcmp(opt, "--port") == 0) {
+            if ((v = parse_num(val, 0, 65535)) < 0)
+                return usage_error("--port needs a number 0..65535, not '%s'", val);
+            cfg->port = (uint16_t)v;
+        } else if (strcmp(opt, "--name") == 0) {
+            uint8_t raw[PROTO_NAME_LEN];
+            if (proto_name_pack(val, raw) != 0)
+                return usage_error("--name needs 1..31 bytes of UTF-8 without control characters, not '%s'", val);
+            cfg->name = val;
+        } else if (strcmp(opt, "--max-players") == 0) {
+            if ((v = parse_num(val, 1, 1000000)) < 0)
+                return usage_error("--max-players needs a number 1..1000000, not '%s'", val);
+            cfg->max_players = (uint32_t)v;
+        } else if (strcmp(opt, "--board") == 0) {
+            if (parse_board(val, &cfg->board_w, &cfg->board_h) < 0)
+                return usage_error("--board needs WxH with each 1..65535, not '%s'", val);
+        } else if (strcmp(opt, "--view") == 0) {
+            if ((v = parse_num(val, 1, 65535)) < 0)
+                return usage_error("--view needs a number 1..65535, not '%s'", val);
+            cfg->view = (uint16_t)v;
+        } else if (strcmp(opt, "--threads") == 0) {
+            if ((v = parse_num(val, 1, 256)) < 0)
+                return usage_error("--threads needs a number 1..256, not '%s'", val);
+            cfg->threads = (int)v;
+        } else if (strcmp(opt, "--backend") == 0) {
+            if (host_backend_parse(val, &cfg->backend) != 0)
+                return usage_error("--backend needs auto, uring or epoll, not '%s'", val);
+        } else if (strcmp(opt, "--bind") == 0) {
+            cfg->bind_addr = val;
+        } else if (strcmp(opt, "--send-bound") == 0) {
+            if ((v = parse_num(val, 1024, 64L * 1024 * 1024)) < 0)
+                return usage_error("--send-bound needs a number of bytes 1024..67108864, not '%s'", val);
+            cfg->send_bound = (uint32_t)v;
+        } else {
+            return usage_error("unknown option '%s' for host", opt);
+        }
+    }
+    return 0;
+}
+
+static int cmd_host(int argc, char **argv)
+{
+    struct host_cfg cfg = {.port = PROTO_DEFAULT_PORT, .board_w = 8, .board_h = 8, .max_players = 10};
+    int headless = 0;
+    int err = parse_host_args(argc, argv, &cfg, &headless);
+    if (err)
+        return err;
+    if ((uint32_t)cfg.board_w * cfg.board_h < cfg.max_players) {
+        fprintf(stderr, "pawnparty: a %ux%u board cannot hold %u players (see pawnparty --help)\n",
+                cfg.board_w, cfg.board_h, cfg.max_players);
+        return EXIT_USAGE;
+    }
+    if (!headless)
+        fputs("pawnparty: this build has no game window yet: hosting headless\n", stderr);
+
+    /* Signals are taken by sigwait below, never by a worker thread: block
+     * them before the workers are created so that they inherit the mask. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+
+    struct host *h;
+    err = host_start(&cfg, &h);
+    if (err) {
+        if (err == SYS_E_ADDRINUSE)
+            fprintf(stderr, "pawnparty: cannot host on port %u: it is already in use\n", cfg.port);
+        else
+            fprintf(stderr, "pawnparty: cannot host on port %u: %s\n", cfg.port, sys_strerror(err));
+        return EXIT_RUNTIME;
+    }
+    printf("listening on %s:%u\n", cfg.bind_addr ? cfg.bind_addr : "0.0.0.0", host_port(h));
+    fflush(stdout);
+
+    int sig = 0;
+    while (sigwait(&stop, &sig) != 0)
+        ;
+    host_log("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    host_stop(h);
+    host_destroy(h);
+    return 0;
+}
+
+/* ======================================================================
+ * main
+ * ====================================================================== */
+
+int main(int argc, char **argv)
+{
+    setvbuf(stderr, NULL, _IOLBF, 0);
+    if (sys_init() != 0) {
+        fputs("pawnparty: cannot start the network layer\n", stderr);
+        return EXIT_RUNTIME;
+    }
+    if (argc < 2) {
+        fputs("pawnparty: this build has no game window yet; try 'pawnparty host --headless'\n", stderr);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "host") == 0)
+        return cmd_host(argc - 1, argv + 1);
+    if (strcmp(cmd, "bots") == 0)
+        return bots_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "join") == 0) {
+        fputs("pawnparty: this build has no game window yet: use 'pawnparty bots HOST' to join\n", stderr);
+        return EXIT_RUNTIME;
+    }
+    return usage_error("unknown command '%s'", cmd);
+}

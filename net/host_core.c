@@ -1,0 +1,866 @@
+/*
+ * The host core: sessions, packet dispatch, the world lock and the
+ * per-connection send queues. Backends (host_uring.c, host_epoll.c,
+ * host_iocp.c) do the I/O and report completions here.
+ *
+ * Who owns what
+ * -------------
+ * - The connection table, the world and the free list are allocated once in
+ *   host_start for max_slots connections and freed in host_destroy.
+ * - A connection's socket, receive buffer (rx) and `linger` belong to the
+ *   thread running its receive completion. Only one receive is outstanding
+ *   at a time, so that is one thread at a time.
+ * - The world (board, squares, view, names, logged_in flags) belongs to
+ *   whoever holds world_lock. Every game decision is taken under it, so the
+ *   packets the world emits are appended to the send queues in one global
+ *   order: that is what makes "each client receives packets in the order
+ *   the host decided them" true with any number of workers. The work under
+ *   it is small (a few sector lookups and appends); the syscalls are not
+ *   under it.
+ * - A connection's send queue (out), the buffer in the kernel (inflight)
+ *   and `sending` are guarded by the connection's own lock. Exactly one
+ *   send is outstanding per connection; its buffer belongs to the kernel
+ *   from submit until core_on_send. Appends go to `out`; a flush swaps the
+ *   two buffers when no send is outstanding.
+ * - flush_queued, drop_queued, state and refs are atomics: a connection is
+ *   on at most one worker's dirty list and one drop list at a time, and the
+ *   last reference (receive or send) released closes the socket.
+ *
+ * Output is coalesced: a worker collects the connections it appended to
+ * during a batch of completions and sends each once at the end of the
+ * batch (core_after_batch), instead of one send per packet.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "host_internal.h"
+#include "proto.h"
+#include "world.h"
+
+#define DEFAULT_SEND_BOUND (64u * 1024u)
+#define OUT_MIN_CAP 512u
+#define FD_RESERVE 64 /* files kept for listen, rings, eventfds, stdio, logs */
+
+enum conn_state { CONN_FREE = 0, CONN_OPEN, CONN_CLOSING };
+
+struct conn {
+    uint32_t slot;
+    _Atomic uint32_t gen;
+    _Atomic int state;
+    _Atomic int refs;
+    _Atomic int flush_queued;
+    _Atomic int drop_queued;
+    sys_socket sock;
+    char peer[48];
+
+    /* receive side: the receiving thread's */
+    struct reasm rx;
+    int linger; /* closing after the queued output is sent */
+
+    /* world lock */
+    int logged_in;
+    uint32_t id;
+    char name[PROTO_NAME_LEN];
+
+    /* send side: lock */
+    pthread_mutex_t lock;
+    uint8_t *out, *inflight;
+    uint32_t out_len, out_cap;
+    uint32_t inflight_len, inflight_off, inflight_cap;
+    int sending;
+    int close_when_sent;
+    struct host_conn_io io; /* the backend's */
+    const char *drop_why;             /* set once with drop_queued */
+
+    struct conn *next_free;
+};
+
+struct host {
+    struct host_cfg cfg;
+    const struct host_backend *be;
+    void *be_data;
+    sys_socket listen_sock;
+    uint16_t port;
+    uint32_t max_slots;
+    _Atomic int stopping;
+
+    pthread_mutex_t world_lock;
+    struct world *world;
+    int full_logged; /* world lock: "game full" said once until below max */
+
+    struct conn *conns;
+    pthread_mutex_t free_lock;
+    struct conn *free_list;
+    int table_full_logged; /* free_lock */
+    _Atomic sys_socket fd_reserve; /* a spare descriptor for running out of them */
+    _Atomic int emfile_logged;
+
+    int nworkers;
+    struct worker *workers;
+};
+
+static _Thread_local struct worker *tl_worker;
+
+/* ======================================================================
+ * Logging
+ * ====================================================================== */
+
+void host_log(const char *fmt, ...)
+{
+    char line[512];
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    localtime_r(&ts.tv_sec, &tm);
+    int n = snprintf(line, sizeof line, "%02d:%02d:%02d.%03ld ", tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     ts.tv_nsec / 1000000);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    va_end(ap);
+    /* One write per line, so lines from many threads never interleave. */
+    fprintf(stderr, "%s\n", line);
+}
+
+/* ======================================================================
+ * Accessors for the backends
+ * ====================================================================== */
+
+int host_listen_socket(const struct host *h) { return (int)h->listen_sock; }
+int host_worker_count(const struct host *h) { return h->nworkers; }
+struct worker *host_worker(struct host *h, int i) { return &h->workers[i]; }
+int host_stopping(const struct host *h) { return atomic_load(&h->stopping); }
+void *host_backend_data(struct host *h) { return h->be_data; }
+void host_set_backend_data(struct host *h, void *p) { h->be_data = p; }
+uint16_t host_port(const struct host *h) { return h->port; }
+const char *host_backend_name(const struct host *h) { return h->be->name; }
+sys_socket core_conn_socket(const struct conn *c) { return c->sock; }
+void core_conn_lock(struct conn *c) { pthread_mutex_lock(&c->lock); }
+void core_conn_unlock(struct conn *c) { pthread_mutex_unlock(&c->lock); }
+struct host_conn_io *core_conn_io(struct conn *c) { return &c->io; }
+
+uint64_t core_conn_tag(const struct conn *c)
+{
+    return (uint64_t)atomic_load(&c->gen) << 32 | c->slot;
+}
+
+struct conn *core_conn_from_tag(struct host *h, uint64_t tag)
+{
+    uint32_t slot = (uint32_t)(tag & 0xffffffffu);
+    if (slot >= h->max_slots)
+        return NULL;
+    struct conn *c = &h->conns[slot];
+    if (atomic_load(&c->gen) != (uint32_t)(tag >> 32) || atomic_load(&c->state) == CONN_FREE)
+        return NULL;
+    return c;
+}
+
+/* ======================================================================
+ * Connection lifetime
+ * ====================================================================== */
+
+/* Drops one reference; the last one closes the socket and frees the slot. */
+static void conn_unref(struct host *h, struct conn *c)
+{
+    if (atomic_fetch_sub(&c->refs, 1) != 1)
+        return;
+    sys_close(c->sock);
+    pthread_mutex_lock(&c->lock);
+    free(c->out);
+    free(c->inflight);
+    c->out = c->inflight = NULL;
+    c->out_len = c->out_cap = c->inflight_len = c->inflight_off = c->inflight_cap = 0;
+    c->sending = c->close_when_sent = 0;
+    pthread_mutex_unlock(&c->lock);
+    atomic_fetch_add(&c->gen, 1);
+    atomic_store(&c->state, CONN_FREE);
+    pthread_mutex_lock(&h->free_lock);
+    c->next_free = h->free_list;
+    h->free_list = c;
+    pthread_mutex_unlock(&h->free_lock);
+}
+
+/* Takes the player out of the world; caller holds world_lock. */
+static void conn_leave_world(struct host *h, struct conn *c, uint8_t why, const char *reason)
+{
+    if (!c->logged_in)
+        return;
+    world_leave(h->world, c->slot, why);
+    c->logged_in = 0;
+    if (why == REMOVE_DROPPED)
+        host_log("drop id=%u name=\"%s\" why=%s (players %u/%u)", c->id, c->name, reason,
+                 world_count(h->world), h->cfg.max_players);
+    else
+        host_log("leave id=%u name=\"%s\" why=%s (players %u/%u)", c->id, c->name, reason,
+                 world_count(h->world), h->cfg.max_players);
+    if (world_count(h->world) < h->cfg.max_players)
+        h->full_logged = 0;
+}
+
+/*
+ * Closes a connection once: the player leaves the world (others in view
+ * are told why), then the socket is shut down so that the outstanding
+ * receive and send complete and release their references. Caller holds
+ * world_lock.
+ */
+static void conn_close_locked(struct host *h, struct conn *c, uint8_t why, const char *reason)
+{
+    int open = CONN_OPEN;
+    if (!atomic_compare_exchange_strong(&c->state, &open, CONN_CLOSING))
+        return;
+    if (c->logged_in)
+        conn_leave_world(h, c, why, reason);
+    else if (why == REMOVE_DROPPED)
+        host_log("drop connection from %s why=%s", c->peer, reason);
+    sys_shutdown(c->sock);
+}
+
+static void conn_close(struct host *h, struct conn *c, uint8_t why, const char *reason)
+{
+    pthread_mutex_lock(&h->world_lock);
+    conn_close_locked(h, c, why, reason);
+    pthread_mutex_unlock(&h->world_lock);
+}
+
+/* ======================================================================
+ * Send queues
+ * ====================================================================== */
+
+static int buf_reserve(uint8_t **buf, uint32_t *cap, uint32_t need)
+{
+    if (need <= *cap)
+        return 0;
+    uint32_t n = *cap ? *cap : OUT_MIN_CAP;
+    while (n < need)
+        n *= 2;
+    uint8_t *p = realloc(*buf, n);
+    if (!p)
+        return -1;
+    *buf = p;
+    *cap = n;
+    return 0;
+}
+
+static void worker_mark_dirty(struct worker *w, struct conn *c)
+{
+    if (!atomic_exchange(&c->flush_queued, 1))
+        w->dirty[w->ndirty++] = c;
+}
+
+static void worker_mark_drop(struct worker *w, struct conn *c, const char *why)
+{
+    if (!atomic_exchange(&c->drop_queued, 1)) {
+        c->drop_why = why;
+        w->drops[w->ndrops++] = c;
+    }
+}
+
+/*
+ * The world's emit callback: append one packet to slot's send queue. Runs
+ * under world_lock on a worker thread. A connection whose unsent bytes would
+ * pass the bound is queued for a drop instead: its reader is too slow, and
+ * memory must stay bounded whatever a client does.
+ */
+static void host_emit(void *ctx, uint32_t slot, const uint8_t *pkt, size_t len)
+{
+    struct host *h = ctx;
+    struct worker *w = tl_worker;
+    struct conn *c = &h->conns[slot];
+    if (atomic_load(&c->state) != CONN_OPEN || atomic_load(&c->drop_queued))
+        return;
+    pthread_mutex_lock(&c->lock);
+    uint32_t unsent = c->out_len + (c->inflight_len - c->inflight_off);
+    int over = unsent + len > h->cfg.send_bound;
+    int ok = !over && buf_reserve(&c->out, &c->out_cap, c->out_len + (uint32_t)len) == 0;
+    if (ok) {
+        memcpy(c->out + c->out_len, pkt, len);
+        c->out_len += (uint32_t)len;
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (ok)
+        worker_mark_dirty(w, c);
+    else
+        worker_mark_drop(w, c, over ? "send backlog over bound (slow reader)" : "out of memory");
+}
+
+/* Swaps out and inflight when no send is outstanding. Caller holds c->lock.
+ * Returns 1 when there is now a send to start (and takes its reference). */
+static int conn_take_output(struct conn *c)
+{
+    if (c->sending || c->out_len == 0)
+        return 0;
+    uint8_t *b = c->inflight;
+    uint32_t cap = c->inflight_cap;
+    c->inflight = c->out;
+    c->inflight_cap = c->out_cap;
+    c->inflight_len = c->out_len;
+    c->inflight_off = 0;
+    c->out = b;
+    c->out_cap = cap;
+    c->out_len = 0;
+    c->sending = 1;
+    atomic_fetch_add(&c->refs, 1);
+    return 1;
+}
+
+/*
+ * Records that n bytes of the outstanding send went out (or that it
+ * failed). Returns 1 when more of the inflight buffer (or a fresh swap) must
+ * be sent now; 0 when the send path is idle again and its reference was
+ * dropped, or the connection is closing.
+ */
+static int conn_send_progress(struct worker *w, struct conn *c, long n)
+{
+    struct host *h = w->h;
+    if (n < 0) {
+        pthread_mutex_lock(&c->lock);
+        c->sending = 0;
+        pthread_mutex_unlock(&c->lock);
+        if (n != SYS_E_CLOSED && n != SYS_E_RESET)
+            host_log("send to %s failed: %s", c->peer, sys_strerror((int)n));
+        conn_close(h, c, REMOVE_LEFT, "connection lost");
+        conn_unref(h, c);
+        return 0;
+    }
+    pthread_mutex_lock(&c->lock);
+    c->inflight_off += (uint32_t)n;
+    if (c->inflight_off < c->inflight_len) {
+        pthread_mutex_unlock(&c->lock); /* partial: finish it */
+        return 1;
+    }
+    c->sending = 0;
+    int more = atomic_load(&c->state) == CONN_OPEN && conn_take_output(c);
+    int close_now = !more && c->close_when_sent;
+    pthread_mutex_unlock(&c->lock);
+    if (more) {
+        conn_unref(h, c); /* conn_take_output took a new one */
+        return 1;
+    }
+    if (close_now)
+        conn_close(h, c, REMOVE_LEFT, "logout");
+    conn_unref(h, c);
+    return 0;
+}
+
+/* Starts or continues the outstanding send until it is pending in the
+ * backend or done. */
+static void conn_kick_send(struct worker *w, struct conn *c)
+{
+    for (;;) {
+        pthread_mutex_lock(&c->lock);
+        const uint8_t *buf = c->inflight + c->inflight_off;
+        size_t len = c->inflight_len - c->inflight_off;
+        pthread_mutex_unlock(&c->lock);
+        long r = w->h->be->send(w, c, buf, len);
+        if (r == HOST_IO_PENDING)
+            return;
+        if (!conn_send_progress(w, c, r))
+            return;
+    }
+}
+
+void core_on_send(struct worker *w, struct conn *c, long n)
+{
+    tl_worker = w;
+    if (conn_send_progress(w, c, n))
+        conn_kick_send(w, c);
+}
+
+static void conn_flush(struct worker *w, struct conn *c)
+{
+    pthread_mutex_lock(&c->lock);
+    atomic_store(&c->flush_queued, 0);
+    int go = atomic_load(&c->state) == CONN_OPEN && conn_take_output(c);
+    int close_now = !go && !c->sending && c->close_when_sent;
+    pthread_mutex_unlock(&c->lock);
+    if (go)
+        conn_kick_send(w, c);
+    else if (close_now)
+        conn_close(w->h, c, REMOVE_LEFT, "logout");
+}
+
+static void worker_run_drops(struct worker *w)
+{
+    struct host *h = w->h;
+    if (w->ndrops == 0)
+        return;
+    pthread_mutex_lock(&h->world_lock);
+    /* Dropping a player tells others in view, which may push another slow
+     * reader over its bound: the list can grow while we walk it. */
+    for (size_t i = 0; i < w->ndrops; i++)
+        conn_close_locked(h, w->drops[i], REMOVE_DROPPED, w->drops[i]->drop_why);
+    pthread_mutex_unlock(&h->world_lock);
+    for (size_t i = 0; i < w->ndrops; i++)
+        atomic_store(&w->drops[i]->drop_queued, 0);
+    w->ndrops = 0;
+}
+
+void core_after_batch(struct worker *w)
+{
+    tl_worker = w;
+    worker_run_drops(w);
+    for (size_t i = 0; i < w->ndirty; i++)
+        conn_flush(w, w->dirty[i]);
+    w->ndirty = 0;
+}
+
+/* ======================================================================
+ * Accepting
+ * ====================================================================== */
+
+/* Best effort: a fresh socket takes three bytes without blocking. */
+static void refuse_connection(sys_socket s)
+{
+    uint8_t pkt[3] = {3, SC_LOGIN_FAIL, FAIL_FULL};
+    (void)sys_send(s, pkt, sizeof pkt);
+    sys_close(s);
+}
+
+struct conn *core_on_accept(struct worker *w, sys_socket s, const char *peer)
+{
+    struct host *h = w->h;
+    tl_worker = w;
+    pthread_mutex_lock(&h->free_lock);
+    struct conn *c = h->free_list;
+    if (c) {
+        h->free_list = c->next_free;
+        h->table_full_logged = 0;
+    } else if (!h->table_full_logged) {
+        h->table_full_logged = 1;
+        host_log("connection table full (%u): refusing new connections with SC_LOGIN_FAIL 1",
+                 h->max_slots);
+    }
+    pthread_mutex_unlock(&h->free_lock);
+    if (!c) {
+        refuse_connection(s);
+        return NULL;
+    }
+    c->sock = s;
+    snprintf(c->peer, sizeof c->peer, "%s", peer);
+    reasm_init(&c->rx);
+    c->linger = 0;
+    c->drop_why = NULL;
+    memset(&c->io, 0, sizeof c->io);
+    atomic_store(&c->refs, 1);
+    atomic_store(&c->flush_queued, 0);
+    atomic_store(&c->drop_queued, 0);
+    atomic_store(&c->state, CONN_OPEN);
+    atomic_store(&h->emfile_logged, 0);
+    return c;
+}
+
+/* Out of descriptors: the pending connection would make accept fail in a
+ * loop. Spend the reserve descriptor to take it and refuse it properly. */
+void core_on_accept_error(struct worker *w, int err)
+{
+    struct host *h = w->h;
+    if (err != SYS_E_MFILE)
+        return;
+    if (!atomic_exchange(&h->emfile_logged, 1))
+        host_log("out of file descriptors: refusing new connections");
+    sys_socket spare = atomic_exchange(&h->fd_reserve, SYS_BAD_SOCKET);
+    if (spare == SYS_BAD_SOCKET)
+        return;
+    sys_fd_spare_release(spare);
+    sys_socket s;
+    if (sys_accept_now(h->listen_sock, &s) == 0)
+        refuse_connection(s);
+    atomic_store(&h->fd_reserve, sys_fd_spare_take());
+}
+
+/* ======================================================================
+ * Receiving and dispatch
+ * ====================================================================== */
+
+uint8_t *core_recv_space(struct conn *c, size_t *room)
+{
+    return reasm_space(&c->rx, room);
+}
+
+static void log_bad(struct conn *c, const char *what)
+{
+    if (c->logged_in)
+        host_log("bad input from id=%u name=\"%s\" (%s): %s", c->id, c->name, c->peer, what);
+    else
+        host_log("bad input from %s: %s", c->peer, what);
+}
+
+/* Handles one CS_LOGIN under world_lock. Returns 0 to go on reading, 1 to
+ * stop (the connection lingers until the failure has been sent). */
+static int on_login(struct host *h, struct conn *c, const struct proto_msg *m)
+{
+    int fail = world_login(h->world, c->slot, m->u.login.version, m->u.login.name);
+    if (fail == 0) {
+        struct world_player p;
+        world_player_get(h->world, c->slot, &p);
+        c->logged_in = 1;
+        c->id = p.id;
+        memcpy(c->name, p.name, sizeof c->name);
+        host_log("join id=%u name=\"%s\" from %s at %u,%u (players %u/%u)", p.id, p.name, c->peer, p.x,
+                 p.y, world_count(h->world), h->cfg.max_players);
+        return 0;
+    }
+    if (fail == FAIL_FULL) {
+        if (!h->full_logged)
+            host_log("game full (%u players): refusing logins with SC_LOGIN_FAIL 1", h->cfg.max_players);
+        h->full_logged = 1;
+    } else {
+        host_log("login refused from %s: %s", c->peer,
+                 fail == FAIL_VERSION ? "bad version" : fail == FAIL_NAME ? "bad name" : "name taken");
+    }
+    return 1;
+}
+
+/* One whole packet under world_lock. Returns 0 to go on, 1 to linger (the
+ * connection closes once its output is sent), -1 for bad input. */
+static int dispatch(struct host *h, struct conn *c, const uint8_t *pkt, size_t size)
+{
+    struct proto_msg m;
+    int err = proto_decode(PROTO_TO_HOST, pkt, size, &m);
+    if (err) {
+        log_bad(c, proto_strerror(err));
+        return -1;
+    }
+    if (!c->logged_in && m.type != CS_LOGIN) {
+        log_bad(c, m.type == CS_LOGOUT ? "CS_LOGOUT before CS_LOGIN" : "a packet before CS_LOGIN");
+        return -1;
+    }
+    switch (m.type) {
+    case CS_LOGIN:
+        if (c->logged_in) {
+            log_bad(c, "a second CS_LOGIN");
+            return -1;
+        }
+        return on_login(h, c, &m);
+    case CS_MOVE:
+        world_move(h->world, c->slot, m.u.move.dir, m.u.move.move_time);
+        return 0;
+    case CS_CHAT:
+        world_chat(h->world, c->slot, m.u.chat.text, m.u.chat.len);
+        return 0;
+    case CS_LOGOUT:
+        conn_leave_world(h, c, REMOVE_LEFT, "logout");
+        return 1;
+    }
+    return -1;
+}
+
+/* Every whole packet in the receive buffer, under one take of the world
+ * lock. Returns 0 to go on reading, 1 to linger, -1 when the connection
+ * was closed for bad input. */
+static int dispatch_all(struct worker *w, struct conn *c)
+{
+    struct host *h = w->h;
+    const uint8_t *pkt;
+    size_t size;
+    int r = 0, got;
+    pthread_mutex_lock(&h->world_lock);
+    while (r == 0 && (got = reasm_next(&c->rx, PROTO_TO_HOST, &pkt, &size)) != 0) {
+        if (got < 0) {
+            log_bad(c, proto_strerror(got));
+            r = -1;
+        } else {
+            r = dispatch(h, c, pkt, size);
+        }
+    }
+    if (r < 0)
+        conn_close_locked(h, c, REMOVE_DROPPED, "bad input");
+    pthread_mutex_unlock(&h->world_lock);
+    return r;
+}
+
+static void conn_start_linger(struct worker *w, struct conn *c)
+{
+    c->linger = 1;
+    pthread_mutex_lock(&c->lock);
+    c->close_when_sent = 1;
+    pthread_mutex_unlock(&c->lock);
+    /* Make sure a flush looks at it even if nothing was queued. */
+    worker_mark_dirty(w, c);
+}
+
+/* The receive side is finished: no receive will be posted again. */
+static void conn_recv_release(struct worker *w, struct conn *c)
+{
+    if (w->h->be->recv_done)
+        w->h->be->recv_done(w, c);
+    conn_unref(w->h, c);
+}
+
+int core_on_recv(struct worker *w, struct conn *c, long n)
+{
+    struct host *h = w->h;
+    tl_worker = w;
+    if (n <= 0 || atomic_load(&c->state) != CONN_OPEN) {
+        if (n < 0 && n != SYS_E_RESET && atomic_load(&c->state) == CONN_OPEN)
+            host_log("receive from %s failed: %s", c->peer, sys_strerror((int)n));
+        conn_close(h, c, REMOVE_LEFT, n == 0 ? "closed" : "connection lost");
+        conn_recv_release(w, c);
+        return 0;
+    }
+    if (c->linger) {
+        /* After a logout or a refused login the host only finishes sending:
+         * what the client still sends is read and ignored. */
+        reasm_init(&c->rx);
+        return 1;
+    }
+    reasm_commit(&c->rx, (size_t)n);
+    int r = dispatch_all(w, c);
+    if (r > 0)
+        conn_start_linger(w, c);
+    if (r < 0) {
+        conn_recv_release(w, c);
+        return 0;
+    }
+    return 1;
+}
+
+/* ======================================================================
+ * Start and stop
+ * ====================================================================== */
+
+static const struct host_backend *pick_backend(enum host_backend_kind kind, int *err)
+{
+    *err = 0;
+    if (kind == HOST_BACKEND_EPOLL)
+        return &host_backend_epoll;
+    if (kind == HOST_BACKEND_IOCP) {
+        *err = SYS_E_NOSYS;
+        return NULL;
+    }
+    int probe = host_backend_uring.probe();
+    if (probe == 0)
+        return &host_backend_uring;
+    if (kind == HOST_BACKEND_URING) {
+        *err = probe;
+        host_log("io_uring is not available here: %s", sys_strerror(probe));
+        return NULL;
+    }
+    host_log("io_uring refused (%s): falling back to epoll", sys_strerror(probe));
+    return &host_backend_epoll;
+}
+
+const char *host_backend_kind_name(enum host_backend_kind kind)
+{
+    switch (kind) {
+    case HOST_BACKEND_AUTO: return "auto";
+    case HOST_BACKEND_URING: return "uring";
+    case HOST_BACKEND_EPOLL: return "epoll";
+    case HOST_BACKEND_IOCP: return "iocp";
+    }
+    return "?";
+}
+
+int host_backend_parse(const char *s, enum host_backend_kind *out)
+{
+    static const char *names[] = {"auto", "uring", "epoll", "iocp"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (enum host_backend_kind)i;
+            return 0;
+        }
+    if (strcmp(s, "io_uring") == 0) {
+        *out = HOST_BACKEND_URING;
+        return 0;
+    }
+    return SYS_E_INVAL;
+}
+
+/* How many connections fit in the open-file limit (raised to its maximum). */
+static uint32_t fd_budget(void)
+{
+    uint32_t limit = sys_raise_fd_limit();
+    return limit > FD_RESERVE * 2 ? limit - FD_RESERVE : FD_RESERVE;
+}
+
+/* Fills defaults and fits the connection table into the descriptor limit:
+ * room for every player plus a few connections that are still logging in
+ * or being refused. */
+static int host_plan(struct host *h)
+{
+    struct host_cfg *cfg = &h->cfg;
+    if (!cfg->board_w)
+        cfg->board_w = 8;
+    if (!cfg->board_h)
+        cfg->board_h = 8;
+    if (!cfg->max_players)
+        cfg->max_players = 10;
+    if (!cfg->send_bound)
+        cfg->send_bound = DEFAULT_SEND_BOUND;
+    if (cfg->send_bound < 2 * PROTO_MAX_PACKET)
+        cfg->send_bound = 2 * PROTO_MAX_PACKET;
+    if (cfg->threads <= 0)
+        cfg->threads = sys_cpu_count();
+    if ((uint64_t)cfg->board_w * cfg->board_h < cfg->max_players) {
+        host_log("a %ux%u board has room for fewer than %u players", cfg->board_w, cfg->board_h,
+                 cfg->max_players);
+        return SYS_E_INVAL;
+    }
+    uint32_t budget = fd_budget();
+    uint32_t spare = cfg->max_players / 16 + 16;
+    if (cfg->max_players + 16 > budget) {
+        uint32_t cap = budget - 16;
+        host_log("max players %u is more than the open-file limit allows: capping at %u", cfg->max_players,
+                 cap);
+        cfg->max_players = cap;
+    }
+    h->max_slots = cfg->max_players + spare;
+    if (h->max_slots > budget)
+        h->max_slots = budget;
+    return 0;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    tl_worker = w;
+    w->h->be->run(w);
+    return NULL;
+}
+
+static int host_alloc(struct host *h)
+{
+    h->conns = calloc(h->max_slots, sizeof *h->conns);
+    h->workers = calloc((size_t)h->nworkers, sizeof *h->workers);
+    if (!h->conns || !h->workers)
+        return SYS_E_NOMEM;
+    for (uint32_t i = h->max_slots; i-- > 0;) {
+        struct conn *c = &h->conns[i];
+        c->slot = i;
+        c->sock = SYS_BAD_SOCKET;
+        pthread_mutex_init(&c->lock, NULL);
+        c->next_free = h->free_list;
+        h->free_list = c;
+    }
+    for (int i = 0; i < h->nworkers; i++) {
+        struct worker *w = &h->workers[i];
+        w->h = h;
+        w->index = i;
+        w->dirty = calloc(h->max_slots, sizeof *w->dirty);
+        w->drops = calloc(h->max_slots, sizeof *w->drops);
+        if (!w->dirty || !w->drops)
+            return SYS_E_NOMEM;
+    }
+    struct world_cfg wc = {
+        .board_w = h->cfg.board_w,
+        .board_h = h->cfg.board_h,
+        .view = h->cfg.view,
+        .max_players = h->cfg.max_players,
+        .max_slots = h->max_slots,
+        .seed = sys_now_us(),
+    };
+    h->world = world_create(&wc, host_emit, h);
+    return h->world ? 0 : SYS_E_NOMEM;
+}
+
+static void host_free(struct host *h)
+{
+    if (h->world)
+        world_destroy(h->world);
+    for (uint32_t i = 0; h->conns && i < h->max_slots; i++) {
+        struct conn *c = &h->conns[i];
+        if (atomic_load(&c->state) != CONN_FREE)
+            sys_close(c->sock);
+        free(c->out);
+        free(c->inflight);
+        pthread_mutex_destroy(&c->lock);
+    }
+    for (int i = 0; h->workers && i < h->nworkers; i++) {
+        free(h->workers[i].dirty);
+        free(h->workers[i].drops);
+    }
+    free(h->conns);
+    free(h->workers);
+    if (h->listen_sock != SYS_BAD_SOCKET)
+        sys_close(h->listen_sock);
+    sys_socket spare = atomic_load(&h->fd_reserve);
+    if (spare != SYS_BAD_SOCKET)
+        sys_fd_spare_release(spare);
+    pthread_mutex_destroy(&h->world_lock);
+    pthread_mutex_destroy(&h->free_lock);
+    free(h);
+}
+
+static int host_start_workers(struct host *h)
+{
+    for (int i = 0; i < h->nworkers; i++)
+        if (pthread_create(&h->workers[i].thread, NULL, worker_main, &h->workers[i]) != 0) {
+            atomic_store(&h->stopping, 1);
+            for (int j = 0; j < i; j++) {
+                h->be->wake(&h->workers[j]);
+                pthread_join(h->workers[j].thread, NULL);
+            }
+            return SYS_E_NOMEM;
+        }
+    return 0;
+}
+
+int host_start(const struct host_cfg *cfg, struct host **out)
+{
+    struct host *h = calloc(1, sizeof *h);
+    if (!h)
+        return SYS_E_NOMEM;
+    h->cfg = *cfg;
+    h->listen_sock = SYS_BAD_SOCKET;
+    atomic_store(&h->fd_reserve, SYS_BAD_SOCKET);
+    pthread_mutex_init(&h->world_lock, NULL);
+    pthread_mutex_init(&h->free_lock, NULL);
+    int err = host_plan(h);
+    if (err)
+        goto fail;
+    h->be = pick_backend(cfg->backend, &err);
+    if (!h->be)
+        goto fail;
+    h->nworkers = h->cfg.threads;
+    err = host_alloc(h);
+    if (err)
+        goto fail;
+    err = sys_listen(cfg->bind_addr, cfg->port, 1024, &h->listen_sock, &h->port);
+    if (err)
+        goto fail;
+    atomic_store(&h->fd_reserve, sys_fd_spare_take());
+    err = h->be->init(h);
+    if (err)
+        goto fail;
+    err = host_start_workers(h);
+    if (err) {
+        h->be->fini(h);
+        goto fail;
+    }
+    host_log("hosting on port %u: backend %s, %d worker threads, board %ux%u, view %u, max players %u",
+             h->port, h->be->name, h->nworkers, h->cfg.board_w, h->cfg.board_h,
+             h->cfg.view ? h->cfg.view : (h->cfg.board_w > h->cfg.board_h ? h->cfg.board_w : h->cfg.board_h),
+             h->cfg.max_players);
+    *out = h;
+    return 0;
+fail:
+    host_free(h);
+    return err;
+}
+
+void host_stop(struct host *h)
+{
+    atomic_store(&h->stopping, 1);
+    for (int i = 0; i < h->nworkers; i++)
+        h->be->wake(&h->workers[i]);
+}
+
+void host_destroy(struct host *h)
+{
+    for (int i = 0; i < h->nworkers; i++)
+        pthread_join(h->workers[i].thread, NULL);
+    h->be->fini(h);
+    /* Every connection is closed here, workers gone: the clients see the
+     * host close, and a port can be reused at once. */
+    uint32_t open_conns = 0;
+    for (uint32_t i = 0; i < h->max_slots; i++)
+        if (atomic_load(&h->conns[i].state) != CONN_FREE) {
+            sys_shutdown(h->conns[i].sock);
+            open_conns++;
+        }
+    host_log("stopped: closed %u connections", open_conns);
+    host_free(h);
+}

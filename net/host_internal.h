@@ -1,0 +1,106 @@
+/*
+ * Between the host core (host_core.c) and its I/O backends (host_uring.c,
+ * host_epoll.c, host_iocp.c). A backend only does I/O: it accepts, receives
+ * into the buffer the core names, sends the buffer the core hands it, and
+ * reports each completion to the core. The core decides what bytes mean.
+ *
+ * Completion model (IOCP's, which the other backends copy): per connection
+ * at most one receive and at most one send are outstanding; each holds a
+ * reference on the connection; the last reference dropped closes the socket
+ * and frees the slot. A backend reports to the core on the worker thread
+ * that owns the completion, then calls core_after_batch once per batch of
+ * completions so that each connection gets one send per batch.
+ */
+#ifndef PAWN_NET_HOST_INTERNAL_H
+#define PAWN_NET_HOST_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "host.h"
+#include "reasm.h"
+#include "sys.h"
+
+struct host;
+struct worker;
+struct conn;
+
+/* A backend's send returns bytes sent now (>= 0), HOST_IO_PENDING when the
+ * completion will come later through core_on_send, or a SYS_E_*. */
+#define HOST_IO_PENDING (-1)
+
+struct host_backend {
+    const char *name;
+    int (*probe)(void);               /* 0 when this machine allows it */
+    int (*init)(struct host *h);      /* per-worker state, after the listen socket */
+    void (*run)(struct worker *w);    /* the worker loop, until host_stopping */
+    void (*wake)(struct worker *w);   /* async-signal-safe */
+    void (*fini)(struct host *h);     /* after every worker has returned */
+    long (*send)(struct worker *w, struct conn *c, const uint8_t *buf, size_t len);
+    /* Optional: the core is about to drop the receive's reference. */
+    void (*recv_done)(struct worker *w, struct conn *c);
+};
+
+extern const struct host_backend host_backend_uring;
+extern const struct host_backend host_backend_epoll;
+
+struct worker {
+    struct host *h;
+    int index;
+    pthread_t thread;
+    void *be; /* the backend's per-worker state */
+    /* Connections this worker appended to during the current batch. */
+    struct conn **dirty;
+    size_t ndirty;
+    /* Connections to drop for cause once the world lock is released. */
+    struct conn **drops;
+    size_t ndrops;
+};
+
+/* The parts of host the backends read. */
+int host_listen_socket(const struct host *h);
+int host_worker_count(const struct host *h);
+struct worker *host_worker(struct host *h, int i);
+int host_stopping(const struct host *h);
+void *host_backend_data(struct host *h);
+void host_set_backend_data(struct host *h, void *p);
+
+/* A new socket from accept (the core owns it from here). Returns the
+ * connection, holding one reference for the receive the backend must now
+ * post; or NULL when the core refused it (and closed the socket). */
+struct conn *core_on_accept(struct worker *w, sys_socket s, const char *peer);
+/* Accept failed with err: the core decides whether to back off. */
+void core_on_accept_error(struct worker *w, int err);
+
+/* Where the next receive goes. */
+uint8_t *core_recv_space(struct conn *c, size_t *room);
+/* A receive completed with n bytes (> 0), 0 for an orderly close or a
+ * SYS_E_*. Returns 1 when the backend must post the next receive; 0 when the
+ * receive's reference is gone (do not touch c again). */
+int core_on_recv(struct worker *w, struct conn *c, long n);
+/* A send completed with n bytes (>= 0) or a SYS_E_*. Do not touch c after. */
+void core_on_send(struct worker *w, struct conn *c, long n);
+/* End of a batch: one send per dirty connection, then drops. */
+void core_after_batch(struct worker *w);
+
+/* Identity of a connection for stale-event checks: slot | generation<<32. */
+uint64_t core_conn_tag(const struct conn *c);
+/* The connection a tag names, or NULL when the slot moved on. */
+struct conn *core_conn_from_tag(struct host *h, uint64_t tag);
+sys_socket core_conn_socket(const struct conn *c);
+/* Per-connection state that belongs to the backend (the epoll backend
+ * keeps its pending send and its interest set there). The core zeroes it
+ * when a connection is accepted; the backend guards it with
+ * core_conn_lock/unlock where more than one thread touches it. */
+struct host_conn_io {
+    const uint8_t *send_buf;
+    size_t send_len;
+    int recv_done;
+    int owner;
+};
+void core_conn_lock(struct conn *c);
+void core_conn_unlock(struct conn *c);
+struct host_conn_io *core_conn_io(struct conn *c);
+
+#endif
