@@ -101,8 +101,9 @@ static int parse_host_args(int argc, char **argv, struct host_cfg *cfg, int *hea
                 return usage_error("--name needs 1..31 bytes of UTF-8 without control characters, not '%s'", val);
             cfg->name = val;
         } else if (strcmp(opt, "--max-players") == 0) {
-            if ((v = parse_num(val, 1, 1000000)) < 0)
-                return usage_error("--max-players needs a number 1..1000000, not '%s'", val);
+            /* SC_LOGIN_OK carries max_players in 16 bits. */
+            if ((v = parse_num(val, 1, 65535)) < 0)
+                return usage_error("--max-players needs a number 1..65535, not '%s'", val);
             cfg->max_players = (uint32_t)v;
         } else if (strcmp(opt, "--board") == 0) {
             if (parse_board(val, &cfg->board_w, &cfg->board_h) < 0)

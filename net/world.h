@@ -23,13 +23,16 @@
 
 struct world_cfg {
     uint16_t board_w, board_h; /* 1..65535 each; board_w*board_h >= max_players */
-    uint16_t view;             /* radius; >= max(w,h) means the whole board */
-    uint32_t max_players;      /* logins beyond this get SC_LOGIN_FAIL 1 */
+    uint16_t view;             /* radius; 0 or >= max(w,h) means the whole board */
+    uint32_t max_players;      /* 1..65535 (SC_LOGIN_OK has 16 bits for it);
+                                  logins beyond this get SC_LOGIN_FAIL 1 */
     uint32_t max_slots;        /* slot numbers are < max_slots (>= max_players) */
     uint64_t seed;             /* for spawn squares */
 };
 
-/* Called for every packet the rules send; pkt is valid only during the call. */
+/* Called for every packet the rules send; pkt is valid only during the call.
+ * It must not call back into the world (a host that wants to drop a slow
+ * reader from inside it queues the drop for later). */
 typedef void (*world_emit_fn)(void *ctx, uint32_t slot, const uint8_t *pkt, size_t len);
 
 struct world;
