@@ -438,6 +438,8 @@ struct conn *core_on_accept(struct worker *w, sys_socket s, const char *peer)
         refuse_connection(s);
         return NULL;
     }
+    /* Output is already coalesced per batch: Nagle would only add delay. */
+    sys_set_nodelay(s);
     c->sock = s;
     snprintf(c->peer, sizeof c->peer, "%s", peer);
     reasm_init(&c->rx);

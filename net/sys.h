@@ -14,6 +14,8 @@
 typedef intptr_t sys_socket;
 #define SYS_BAD_SOCKET ((sys_socket)-1)
 
+/* SYS_E_* are -100..-199, so that they never meet PROTO_E_* (-1..-99)
+ * and sys_strerror can name both. */
 enum sys_err {
     SYS_OK = 0,
     SYS_E_AGAIN = -100, /* would block */

@@ -1,0 +1,504 @@
+/*
+ * The POSIX (Linux) side of net/sys.h: sockets, clocks and the one error
+ * map. Every errno this project can see is turned into a SYS_E_* in
+ * sys_error_from_os and nowhere else; getaddrinfo's EAI_* codes, which are
+ * not errno values, are mapped next to it in sys_error_from_gai.
+ *
+ * Sockets are created with SOCK_CLOEXEC so a child process (the tests spawn
+ * hosts and bots) never inherits them.
+ */
+#include "sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proto.h"
+
+/* ------------------------------------------------------------------------
+ * The error map
+ * ---------------------------------------------------------------------- */
+
+int sys_error_from_os(int oserr)
+{
+    switch (oserr) {
+    case 0:
+        return SYS_OK;
+    case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+    case EWOULDBLOCK:
+#endif
+    case EINPROGRESS:
+    case EALREADY:
+        return SYS_E_AGAIN;
+    case EINTR:
+        return SYS_E_INTR;
+    case ECONNREFUSED:
+        return SYS_E_CONNREFUSED;
+    case EADDRINUSE:
+        return SYS_E_ADDRINUSE;
+    case ETIMEDOUT:
+        return SYS_E_TIMEDOUT;
+    case ECONNRESET:
+    case ECONNABORTED:
+    case EPIPE:
+    case ENOTCONN:
+    case ESHUTDOWN:
+        return SYS_E_RESET;
+    case ENOMEM:
+    case ENOBUFS:
+        return SYS_E_NOMEM;
+    case EMFILE:
+    case ENFILE:
+        return SYS_E_MFILE;
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+    case ENETDOWN:
+    case EHOSTDOWN:
+        return SYS_E_UNREACH;
+    case EINVAL:
+    case EBADF:
+    case ENOTSOCK:
+    case EFAULT:
+    case EDESTADDRREQ:
+    case EISCONN:
+        return SYS_E_INVAL;
+    case EPERM:
+    case EACCES:
+        return SYS_E_PERM;
+    case ENOSYS:
+    case EOPNOTSUPP:
+#if ENOTSUP != EOPNOTSUPP
+    case ENOTSUP:
+#endif
+    case EAFNOSUPPORT:
+    case EPROTONOSUPPORT:
+    case ESOCKTNOSUPPORT:
+        return SYS_E_NOSYS;
+    case EADDRNOTAVAIL:
+        return SYS_E_ADDRNOTAVAIL;
+    default:
+        return SYS_E_OTHER;
+    }
+}
+
+/* getaddrinfo reports through its own codes; EAI_SYSTEM means "see errno". */
+static int sys_error_from_gai(int gai, int saved_errno)
+{
+    switch (gai) {
+    case 0:
+        return SYS_OK;
+    case EAI_MEMORY:
+        return SYS_E_NOMEM;
+    case EAI_SYSTEM:
+        return saved_errno ? sys_error_from_os(saved_errno) : SYS_E_RESOLVE;
+    default:
+        return SYS_E_RESOLVE;
+    }
+}
+
+int sys_last_error(void)
+{
+    return sys_error_from_os(errno);
+}
+
+const char *sys_strerror(int err)
+{
+    if (err < 0 && err > SYS_E_AGAIN) /* PROTO_E_* live in -1..-99 */
+        return proto_strerror(err);
+    switch (err) {
+    case SYS_OK:
+        return "ok";
+    case SYS_E_AGAIN:
+        return "operation would block";
+    case SYS_E_INTR:
+        return "interrupted";
+    case SYS_E_CONNREFUSED:
+        return "connection refused";
+    case SYS_E_ADDRINUSE:
+        return "address already in use";
+    case SYS_E_TIMEDOUT:
+        return "timed out";
+    case SYS_E_RESET:
+        return "connection reset";
+    case SYS_E_CLOSED:
+        return "connection closed by peer";
+    case SYS_E_NOMEM:
+        return "out of memory";
+    case SYS_E_MFILE:
+        return "too many open files";
+    case SYS_E_UNREACH:
+        return "host unreachable";
+    case SYS_E_RESOLVE:
+        return "cannot resolve host name";
+    case SYS_E_INVAL:
+        return "invalid argument";
+    case SYS_E_PERM:
+        return "permission denied";
+    case SYS_E_NOSYS:
+        return "not supported";
+    case SYS_E_ADDRNOTAVAIL:
+        return "address not available";
+    case SYS_E_OTHER:
+        return "system error";
+    default:
+        return "unknown error";
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Process set-up
+ * ---------------------------------------------------------------------- */
+
+int sys_init(void)
+{
+    /* A send to a peer that went away must be an error code, not a signal
+     * that kills the host. MSG_NOSIGNAL covers sys_send; this covers every
+     * other path (a backend's writev, io_uring sends, stdout to a pipe). */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_IGN;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGPIPE, &sa, NULL) != 0)
+        return sys_last_error();
+    return SYS_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * "host:port" parsing
+ * ---------------------------------------------------------------------- */
+
+/* A decimal port 0..65535, digits only, nothing after. */
+static int parse_port(const char *s, uint16_t *port)
+{
+    unsigned long v = 0;
+    if (*s == '\0')
+        return SYS_E_INVAL;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return SYS_E_INVAL;
+        v = v * 10 + (unsigned long)(*s - '0');
+        if (v > 65535)
+            return SYS_E_INVAL;
+    }
+    *port = (uint16_t)v;
+    return SYS_OK;
+}
+
+static int copy_host(char *host, size_t hostlen, const char *s, size_t n)
+{
+    if (hostlen == 0 || n >= hostlen)
+        return SYS_E_INVAL;
+    memcpy(host, s, n);
+    host[n] = '\0';
+    return SYS_OK;
+}
+
+int sys_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port, uint16_t defport)
+{
+    const char *colon;
+
+    if (s == NULL || host == NULL || port == NULL)
+        return SYS_E_INVAL;
+    *port = defport;
+
+    if (s[0] == '[') {
+        /* "[v6]" or "[v6]:port" */
+        const char *close = strchr(s, ']');
+        if (close == NULL)
+            return SYS_E_INVAL;
+        if (close[1] != '\0' && (close[1] != ':' || parse_port(close + 2, port) != SYS_OK))
+            return SYS_E_INVAL;
+        return copy_host(host, hostlen, s + 1, (size_t)(close - s - 1));
+    }
+
+    colon = strchr(s, ':');
+    if (colon == NULL)
+        return copy_host(host, hostlen, s, strlen(s));
+    if (strchr(colon + 1, ':') != NULL)
+        return copy_host(host, hostlen, s, strlen(s)); /* a bare IPv6 address */
+    if (parse_port(colon + 1, port) != SYS_OK)
+        return SYS_E_INVAL;
+    return copy_host(host, hostlen, s, (size_t)(colon - s));
+}
+
+/* ------------------------------------------------------------------------
+ * Sockets
+ * ---------------------------------------------------------------------- */
+
+int sys_set_nonblock(sys_socket s, int on)
+{
+    int fl = fcntl((int)s, F_GETFL, 0);
+    if (fl < 0)
+        return sys_last_error();
+    fl = on ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
+    if (fcntl((int)s, F_SETFL, fl) < 0)
+        return sys_last_error();
+    return SYS_OK;
+}
+
+int sys_set_nodelay(sys_socket s)
+{
+    int one = 1;
+    if (setsockopt((int)s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
+        return sys_last_error();
+    return SYS_OK;
+}
+
+/* IPv4 TCP addresses for host:port. host NULL or "" is the loopback address
+ * for a connect and every address for a listen (AI_PASSIVE). The caller
+ * frees *res with freeaddrinfo. */
+static int resolve4(const char *host, uint16_t port, int passive, struct addrinfo **res)
+{
+    struct addrinfo hints;
+    char service[8];
+    int rc;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+    snprintf(service, sizeof service, "%u", (unsigned)port);
+    if (host != NULL && host[0] == '\0')
+        host = NULL;
+    errno = 0;
+    rc = getaddrinfo(host, service, &hints, res);
+    return sys_error_from_gai(rc, errno);
+}
+
+/* Waits for a nonblocking connect on fd to finish: 0, or a SYS_E_*.
+ * timeout_ms < 0 waits for as long as the kernel does. */
+static int connect_wait(int fd, int timeout_ms)
+{
+    struct pollfd p = { .fd = fd, .events = POLLOUT };
+    int soerr = 0;
+    socklen_t len = sizeof soerr;
+    int rc;
+
+    do
+        rc = poll(&p, 1, timeout_ms);
+    while (rc < 0 && errno == EINTR);
+    if (rc < 0)
+        return sys_last_error();
+    if (rc == 0)
+        return SYS_E_TIMEDOUT;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0)
+        return sys_last_error();
+    return sys_error_from_os(soerr);
+}
+
+/* One connect attempt to one address: 0 with *out set, or a SYS_E_*. */
+static int connect_one(const struct addrinfo *ai, int timeout_ms, sys_socket *out)
+{
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+    int err;
+
+    if (fd < 0)
+        return sys_last_error();
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+        err = SYS_OK;
+    else if (errno == EINPROGRESS || errno == EINTR)
+        err = connect_wait(fd, timeout_ms);
+    else
+        err = sys_last_error();
+    if (err == SYS_OK)
+        err = sys_set_nonblock(fd, 0);
+    if (err == SYS_OK)
+        err = sys_set_nodelay(fd);
+    if (err != SYS_OK)
+        goto fail;
+    *out = fd;
+    return SYS_OK;
+fail:
+    close(fd);
+    return err;
+}
+
+int sys_connect(const char *host, uint16_t port, int timeout_ms, sys_socket *out)
+{
+    struct addrinfo *res = NULL, *ai;
+    int err = resolve4(host, port, 0, &res);
+
+    if (err != SYS_OK)
+        return err;
+    err = SYS_E_RESOLVE;
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        err = connect_one(ai, timeout_ms, out);
+        if (err == SYS_OK)
+            break;
+    }
+    freeaddrinfo(res);
+    return err;
+}
+
+static int listen_one(const struct addrinfo *ai, int backlog, sys_socket *out, uint16_t *bound)
+{
+    struct sockaddr_in sin;
+    socklen_t len = sizeof sin;
+    int one = 1;
+    int err;
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+
+    if (fd < 0)
+        return sys_last_error();
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, backlog) != 0 ||
+        getsockname(fd, (struct sockaddr *)&sin, &len) != 0) {
+        err = sys_last_error();
+        goto fail;
+    }
+    if (bound != NULL)
+        *bound = ntohs(sin.sin_port);
+    *out = fd;
+    return SYS_OK;
+fail:
+    close(fd);
+    return err;
+}
+
+int sys_listen(const char *host, uint16_t port, int backlog, sys_socket *out, uint16_t *bound)
+{
+    struct addrinfo *res = NULL, *ai;
+    int err = resolve4(host, port, 1, &res);
+
+    if (err != SYS_OK)
+        return err;
+    err = SYS_E_RESOLVE;
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        err = listen_one(ai, backlog > 0 ? backlog : SOMAXCONN, out, bound);
+        if (err == SYS_OK)
+            break;
+    }
+    freeaddrinfo(res);
+    return err;
+}
+
+long sys_send(sys_socket s, const void *buf, size_t len)
+{
+    ssize_t n;
+    do
+        n = send((int)s, buf, len, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? sys_last_error() : (long)n;
+}
+
+long sys_recv(sys_socket s, void *buf, size_t len)
+{
+    ssize_t n;
+    if (len == 0)
+        return SYS_E_INVAL; /* 0 bytes would look like an orderly close */
+    do
+        n = recv((int)s, buf, len, 0);
+    while (n < 0 && errno == EINTR);
+    if (n == 0)
+        return SYS_E_CLOSED;
+    return n < 0 ? sys_last_error() : (long)n;
+}
+
+int sys_wait_readable(sys_socket s, int timeout_ms)
+{
+    /* An error or hang-up counts as readable: the next sys_recv reports it. */
+    struct pollfd p = { .fd = (int)s, .events = POLLIN };
+    int rc = poll(&p, 1, timeout_ms);
+    if (rc < 0)
+        return sys_last_error();
+    return rc > 0 ? 1 : 0;
+}
+
+void sys_close(sys_socket s)
+{
+    if (s != SYS_BAD_SOCKET)
+        close((int)s);
+}
+
+/* ------------------------------------------------------------------------
+ * Clocks and the machine
+ * ---------------------------------------------------------------------- */
+
+uint64_t sys_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t sys_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void sys_sleep_ms(unsigned ms)
+{
+    struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+int sys_cpu_count(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+/* ------------------------------------------------------------------------
+ * For hosts: shutdown, accepting now, and the descriptor limit
+ * ---------------------------------------------------------------------- */
+
+void sys_shutdown(sys_socket s)
+{
+    shutdown((int)s, SHUT_RDWR);
+}
+
+int sys_accept_now(sys_socket listener, sys_socket *out)
+{
+    /* The listener may be blocking (io_uring's): only take what is there. */
+    struct pollfd p = {.fd = (int)listener, .events = POLLIN};
+    if (poll(&p, 1, 0) != 1)
+        return SYS_E_AGAIN;
+    int s = accept4((int)listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (s < 0)
+        return sys_last_error();
+    *out = s;
+    return 0;
+}
+
+uint32_t sys_raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 1024;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+        (void)getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1000000)
+        return 1000000;
+    return (uint32_t)rl.rlim_cur;
+}
+
+sys_socket sys_fd_spare_take(void)
+{
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return fd < 0 ? SYS_BAD_SOCKET : fd;
+}
+
+void sys_fd_spare_release(sys_socket s)
+{
+    close((int)s);
+}
