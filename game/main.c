@@ -29,7 +29,7 @@ static void usage(FILE *f)
     fputs("usage: pawnparty                      open the game window\n"
           "       pawnparty host [--port N] [--name NAME] [--headless] [--max-players N]\n"
           "                      [--board WxH] [--view R] [--threads N] [--backend uring|epoll]\n"
-          "                      [--bind ADDR] [--send-bound BYTES]\n"
+          "                      [--bind ADDR] [--send-bound BYTES] [--login-timeout S]\n"
           "       pawnparty join HOST[:PORT] [--name NAME]\n"
           "       pawnparty bots HOST[:PORT] [--count N] [--rate MOVES_PER_S] [--seconds S]\n",
           f);
@@ -121,6 +121,10 @@ static int parse_host_args(int argc, char **argv, struct host_cfg *cfg, int *hea
                 return usage_error("--backend needs auto, uring or epoll, not '%s'", val);
         } else if (strcmp(opt, "--bind") == 0) {
             cfg->bind_addr = val;
+        } else if (strcmp(opt, "--login-timeout") == 0) {
+            if ((v = parse_num(val, 1, 3600)) < 0)
+                return usage_error("--login-timeout needs a number of seconds 1..3600, not '%s'", val);
+            cfg->login_timeout = (uint32_t)v;
         } else if (strcmp(opt, "--send-bound") == 0) {
             if ((v = parse_num(val, 1024, 64L * 1024 * 1024)) < 0)
                 return usage_error("--send-bound needs a number of bytes 1024..67108864, not '%s'", val);

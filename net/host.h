@@ -25,6 +25,7 @@ struct host_cfg {
     int threads;               /* 0: one per core */
     enum host_backend_kind backend;
     uint32_t send_bound;       /* unsent bytes per connection before a drop; 0: default */
+    uint32_t login_timeout;    /* seconds a connection may take to log in; 0: default 10 */
 };
 
 struct host;

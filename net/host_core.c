@@ -41,6 +41,7 @@
 #include "world.h"
 
 #define DEFAULT_SEND_BOUND (64u * 1024u)
+#define DEFAULT_LOGIN_TIMEOUT 10
 #define OUT_MIN_CAP 512u
 #define FD_RESERVE 64 /* files kept for listen, rings, eventfds, stdio, logs */
 
@@ -55,6 +56,7 @@ struct conn {
     _Atomic int drop_queued;
     sys_socket sock;
     char peer[48];
+    uint64_t accepted_ms; /* for the login timeout */
 
     /* receive side: the receiving thread's */
     struct reasm rx;
@@ -407,6 +409,31 @@ void core_after_batch(struct worker *w)
     w->ndirty = 0;
 }
 
+/*
+ * A connection that never logs in would hold a slot for ever: after the
+ * login timeout it is closed. One worker scans the table once per tick,
+ * under the world lock because logged_in is the world's; at 20,000 slots
+ * that is a few tens of microseconds a second.
+ */
+void core_tick(struct worker *w)
+{
+    struct host *h = w->h;
+    uint64_t now = sys_now_ms();
+    if (w->index != 0 || now < w->next_tick_ms)
+        return;
+    w->next_tick_ms = now + HOST_TICK_MS;
+    uint64_t limit = (uint64_t)h->cfg.login_timeout * 1000;
+    pthread_mutex_lock(&h->world_lock);
+    for (uint32_t i = 0; i < h->max_slots; i++) {
+        struct conn *c = &h->conns[i];
+        if (atomic_load(&c->state) == CONN_OPEN && !c->logged_in && now - c->accepted_ms >= limit) {
+            host_log("drop connection from %s why=no login within %u s", c->peer, h->cfg.login_timeout);
+            conn_close_locked(h, c, REMOVE_LEFT, "login timeout");
+        }
+    }
+    pthread_mutex_unlock(&h->world_lock);
+}
+
 /* ======================================================================
  * Accepting
  * ====================================================================== */
@@ -444,6 +471,7 @@ struct conn *core_on_accept(struct worker *w, sys_socket s, const char *peer)
     snprintf(c->peer, sizeof c->peer, "%s", peer);
     reasm_init(&c->rx);
     c->linger = 0;
+    c->accepted_ms = sys_now_ms();
     c->drop_why = NULL;
     memset(&c->io, 0, sizeof c->io);
     atomic_store(&c->refs, 1);
@@ -692,6 +720,8 @@ static int host_plan(struct host *h)
         cfg->max_players = 10;
     if (!cfg->send_bound)
         cfg->send_bound = DEFAULT_SEND_BOUND;
+    if (!cfg->login_timeout)
+        cfg->login_timeout = DEFAULT_LOGIN_TIMEOUT;
     if (cfg->send_bound < 2 * PROTO_MAX_PACKET)
         cfg->send_bound = 2 * PROTO_MAX_PACKET;
     if (cfg->threads <= 0)

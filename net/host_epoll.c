@@ -220,7 +220,7 @@ static void ep_run(struct worker *w)
 {
     struct epoll_event ev[EVENTS_PER_WAIT];
     while (!host_stopping(w->h)) {
-        int n = epoll_wait(ep_of(w)->epfd, ev, EVENTS_PER_WAIT, -1);
+        int n = epoll_wait(ep_of(w)->epfd, ev, EVENTS_PER_WAIT, HOST_TICK_MS);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -230,6 +230,7 @@ static void ep_run(struct worker *w)
         for (int i = 0; i < n; i++)
             ep_event(w, &ev[i]);
         core_after_batch(w);
+        core_tick(w);
     }
 }
 

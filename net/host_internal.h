@@ -56,6 +56,7 @@ struct worker {
     /* Connections to drop for cause once the world lock is released. */
     struct conn **drops;
     size_t ndrops;
+    uint64_t next_tick_ms;
 };
 
 /* The parts of host the backends read. */
@@ -83,6 +84,10 @@ int core_on_recv(struct worker *w, struct conn *c, long n);
 void core_on_send(struct worker *w, struct conn *c, long n);
 /* End of a batch: one send per dirty connection, then drops. */
 void core_after_batch(struct worker *w);
+/* Housekeeping (the login timeout). A backend calls it after every batch
+ * and wakes at least every HOST_TICK_MS to do so. */
+void core_tick(struct worker *w);
+#define HOST_TICK_MS 1000
 
 /* Identity of a connection for stale-event checks: slot | generation<<32. */
 uint64_t core_conn_tag(const struct conn *c);

@@ -208,8 +208,10 @@ static void ur_run(struct worker *w)
     ur_post_wake(w);
     ur_post_accept(w);
     while (!host_stopping(w->h)) {
-        int r = io_uring_submit_and_wait(&u->ring, 1);
-        if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY) {
+        struct __kernel_timespec tick = {.tv_sec = HOST_TICK_MS / 1000};
+        struct io_uring_cqe *first;
+        int r = io_uring_submit_and_wait_timeout(&u->ring, &first, 1, &tick, NULL);
+        if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY && r != -ETIME) {
             host_log("io_uring_submit_and_wait failed: %s", sys_strerror(sys_error_from_os(-r)));
             return;
         }
@@ -222,6 +224,7 @@ static void ur_run(struct worker *w)
         }
         io_uring_cq_advance(&u->ring, seen);
         core_after_batch(w);
+        core_tick(w);
     }
 }
 
