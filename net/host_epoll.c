@@ -94,14 +94,12 @@ static void ep_wake(struct worker *w)
     (void)r;
 }
 
-/* The interest set follows the state: reading until the receive side is
- * done, writable only while a send waits. Caller holds the conn lock. */
+/* Readable always, writable only while a send waits. Caller holds the
+ * conn lock and the receive side is not done (the socket is in the set). */
 static void ep_update_interest(struct host *h, struct conn *c)
 {
     struct host_conn_io *io = core_conn_io(c);
-    struct epoll_event ev = {.data.u64 = core_conn_tag(c)};
-    if (!io->recv_done)
-        ev.events |= EPOLLIN | EPOLLRDHUP;
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u64 = core_conn_tag(c)};
     if (io->send_len)
         ev.events |= EPOLLOUT;
     struct ep_worker *owner = host_worker(h, io->owner)->be;
@@ -117,11 +115,16 @@ static long ep_send(struct worker *w, struct conn *c, const uint8_t *buf, size_t
         return sys_error_from_os(errno);
     core_conn_lock(c);
     struct host_conn_io *io = core_conn_io(c);
-    io->send_buf = buf;
-    io->send_len = len;
-    ep_update_interest(w->h, c);
+    long r = HOST_IO_PENDING;
+    if (io->recv_done) {
+        r = SYS_E_CLOSED; /* out of the set: EPOLLOUT would never come */
+    } else {
+        io->send_buf = buf;
+        io->send_len = len;
+        ep_update_interest(w->h, c);
+    }
     core_conn_unlock(c);
-    return HOST_IO_PENDING;
+    return r;
 }
 
 static void ep_accept(struct worker *w)
@@ -151,11 +154,10 @@ static void ep_accept(struct worker *w)
     }
 }
 
+/* Only the owner reads, and it holds the receive's reference while the
+ * socket is in its set, so c is alive and its own here. */
 static void ep_readable(struct worker *w, struct conn *c)
 {
-    struct host_conn_io *io = core_conn_io(c);
-    if (io->recv_done)
-        return;
     size_t room;
     uint8_t *space = core_recv_space(c, &room);
     ssize_t n = recv((int)core_conn_socket(c), space, room, 0);
@@ -164,21 +166,31 @@ static void ep_readable(struct worker *w, struct conn *c)
     core_on_recv(w, c, n > 0 ? (long)n : n == 0 ? 0 : sys_error_from_os(errno));
 }
 
-/* The core is about to drop the receive's reference: stop reading, so that
- * readiness is not reported for this socket again. */
+/*
+ * The core is about to drop the receive's reference (on the owner). The
+ * socket leaves the set now, so that no event (EPOLLHUP is reported
+ * whatever the interest) can name this slot once another connection has
+ * it. A send still waiting for EPOLLOUT is completed as failed: the
+ * connection is closing and its socket is shut down anyway.
+ */
 static void ep_recv_done(struct worker *w, struct conn *c)
 {
     core_conn_lock(c);
-    core_conn_io(c)->recv_done = 1;
-    ep_update_interest(w->h, c);
+    struct host_conn_io *io = core_conn_io(c);
+    io->recv_done = 1;
+    epoll_ctl(ep_of(w)->epfd, EPOLL_CTL_DEL, (int)core_conn_socket(c), NULL);
+    int waiting = io->send_len != 0;
+    io->send_len = 0;
     core_conn_unlock(c);
+    if (waiting)
+        core_on_send(w, c, SYS_E_CLOSED);
 }
 
 static void ep_writable(struct worker *w, struct conn *c)
 {
     core_conn_lock(c);
     struct host_conn_io *io = core_conn_io(c);
-    if (!io->send_len) {
+    if (!io->send_len || io->recv_done) {
         core_conn_unlock(c);
         return;
     }

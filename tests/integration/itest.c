@@ -1,0 +1,1756 @@
+/*
+ * Integration cases: the real host process on 127.0.0.1, real sockets.
+ *
+ *   itest --host "PATH [PREFIX...]" --backend B --case NAME
+ *
+ * --host may be a prefix list ("wine /path/pawnparty.exe"). Without --case
+ * every case runs in turn. Exit 0 all passed, 1 a failure, 77 skipped (the
+ * backend is refused on this machine), 2 usage.
+ *
+ * No case uses a sleep as an assertion: every expectation is a wait for a
+ * packet, an EOF, a log line or a process exit, each with a timeout.
+ *
+ *   ten_players         10 logins: SC_LOGIN_OK fields, puts why 0/1, all see
+ *                       all 10 with distinct looks and squares
+ *   moves_agree         10 x 200 random moves in bursts: echoes in order,
+ *                       every mirror agrees with every player's own view
+ *   edge_and_blocked    full 2x2 board: off-board and taken moves keep the
+ *                       square and tell nobody; real moves are seen
+ *   join_leave_notices  put why 1 on join; remove why 1 on logout, close,
+ *                       FIN and RST; the host closes after a logout; log lines
+ *   game_full           --max-players 3: FAIL 1 then EOF; a leave frees a place
+ *   name_rules          FAIL 4 byte-exact, Korean names, FAIL 3 for bad names,
+ *                       FAIL 2 for versions, each then EOF
+ *   malformed           20 bad inputs: EOF, remove why 2, one log line each,
+ *                       three good clients keep getting echoes
+ *   slow_reader         a client that never reads is dropped (why 2, "drop"
+ *                       in the log), host RSS bounded, others' echoes flow
+ *   view_range          64x64 view 3: every step checked against geometry for
+ *                       everyone (put/remove why 0 exactly at 3/4)
+ *   churn               300 connect/login/leave rounds beside 3 steady players
+ *   shutdown            SIGTERM and SIGINT: every client sees EOF, exit 0 in
+ *                       5 s; a second host on a used port exits 1, one line
+ *   bots                the bots subcommand's --check summary
+ */
+#include "harness.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* ==== shared helpers ===================================================== */
+
+#define MAXC 32
+
+static int cheb(int x0, int y0, int x1, int y1)
+{
+    int dx = abs(x0 - x1), dy = abs(y0 - y1);
+    return dx > dy ? dx : dy;
+}
+
+static void start_host(struct hp *h, const char *const *extra)
+{
+    if (hp_start(h, 0, extra) != 0) {
+        IT_FAIL("the host exited with status %d before listening", hp_wait_exit(h, 0));
+        it_abort(); /* dumps the host's stderr */
+    }
+}
+
+static int line_sanitizer(const char *line, void *ctx)
+{
+    (void)ctx;
+    return strstr(line, "Sanitizer") != NULL || strstr(line, "runtime error:") != NULL;
+}
+
+/* A sanitizer report in the log fails the case and is shown from its start. */
+static void check_sanitizer(const struct hp *h)
+{
+    if (hp_log_count(h, 0, line_sanitizer, NULL) > 0) {
+        IT_FAIL("the host log has a sanitizer report");
+        if (!hp_log_dump_at(h, "==================", 80, "sanitizer report"))
+            hp_log_dump_at(h, "Sanitizer", 80, "sanitizer report");
+    }
+}
+
+/* Every case ends here: SIGTERM (SIGINT for a Windows host), a clean exit
+ * within 5 s, and no sanitizer report in the log. */
+static void finish_host(struct hp *h)
+{
+    int sig = it_stop_signal();
+    int code = hp_stop(h, sig, it_ms(5000));
+    if (code != 0) {
+        IT_FAIL("host stop (%s): expected exit status 0 within %d ms, got %s %d", sig == SIGINT ? "SIGINT" : "SIGTERM",
+                it_ms(5000), code < 0 ? "timeout" : "status", code);
+        if (hp_log_count(h, 0, line_sanitizer, NULL) == 0)
+            hp_log_dump(h, 0, "host stderr");
+    }
+    check_sanitizer(h);
+    hp_cleanup(h);
+}
+
+static struct tc *connect_or_die(uint16_t port, const char *label)
+{
+    struct tc *c = tc_connect(port, label, 0);
+    if (!c)
+        it_abort();
+    return c;
+}
+
+static const char *fail_name(int r)
+{
+    switch (r) {
+    case -1: return "no answer";
+    case 0: return "SC_LOGIN_OK";
+    case FAIL_FULL: return "SC_LOGIN_FAIL 1 (full)";
+    case FAIL_VERSION: return "SC_LOGIN_FAIL 2 (version)";
+    case FAIL_NAME: return "SC_LOGIN_FAIL 3 (bad name)";
+    case FAIL_TAKEN: return "SC_LOGIN_FAIL 4 (name taken)";
+    default: return "SC_LOGIN_FAIL ?";
+    }
+}
+
+static struct tc *login_or_die(uint16_t port, const char *name)
+{
+    struct tc *c = connect_or_die(port, name);
+    int r = tc_login(c, name);
+    if (r != 0) {
+        IT_FAIL("login \"%s\": expected SC_LOGIN_OK, got %s", name, fail_name(r));
+        it_abort();
+    }
+    return c;
+}
+
+struct group {
+    struct tc **c;
+    int n;
+    size_t want;
+};
+
+static int pred_all_count(void *ctx)
+{
+    struct group *g = ctx;
+    for (int i = 0; i < g->n; i++)
+        if (g->c[i]->m.count != g->want)
+            return 0;
+    return 1;
+}
+
+static void require_all_count(struct tc **cs, int n, size_t want, const char *why)
+{
+    struct group g = {cs, n, want};
+    if (!tc_wait_until(cs, n, pred_all_count, &g, it_ms(10000))) {
+        for (int i = 0; i < n; i++)
+            if (cs[i]->m.count != want)
+                IT_FAIL("%s: client %s sees %zu players, expected %zu", why, cs[i]->label, cs[i]->m.count, want);
+        it_abort();
+    }
+}
+
+struct name_find {
+    const char *name;
+    const struct mirror_player *found;
+};
+
+static void each_name(void *ctx, const struct mirror_player *p)
+{
+    struct name_find *f = ctx;
+    if (strcmp(p->name, f->name) == 0)
+        f->found = p;
+}
+
+static const struct mirror_player *find_by_name(const struct mirror *m, const char *name)
+{
+    struct name_find f = {name, NULL};
+    mirror_each(m, each_name, &f);
+    return f.found;
+}
+
+struct id_pred {
+    uint32_t id;
+};
+
+static int pred_put_id(const struct proto_msg *m, void *ctx)
+{
+    return m->type == SC_PUT_PLAYER && m->u.put.id == ((struct id_pred *)ctx)->id;
+}
+
+static int pred_remove_id(const struct proto_msg *m, void *ctx)
+{
+    return m->type == SC_REMOVE_PLAYER && m->u.remove.id == ((struct id_pred *)ctx)->id;
+}
+
+static int pred_pos_id(const struct proto_msg *m, void *ctx)
+{
+    return m->type == SC_POSITION && m->u.pos.id == ((struct id_pred *)ctx)->id;
+}
+
+/* Each of cs gets SC_PUT_PLAYER for id with why and name. */
+static void expect_put(struct tc **cs, int n, uint32_t id, uint8_t why, const char *name)
+{
+    struct id_pred p = {id};
+    for (int i = 0; i < n; i++) {
+        struct proto_msg m;
+        int r = tc_expect_match(cs[i], pred_put_id, &p, it_ms(5000), &m);
+        if (r != 1) {
+            IT_FAIL("client %s: expected SC_PUT_PLAYER for id %u (\"%s\"), got %s", cs[i]->label, id, name,
+                    r == 0 ? "nothing (timeout)" : "EOF");
+            continue;
+        }
+        if (m.u.put.why != why)
+            IT_FAIL("client %s: SC_PUT_PLAYER id %u: expected why %u, got %u", cs[i]->label, id, why, m.u.put.why);
+        if (strcmp(m.u.put.name, name) != 0)
+            IT_FAIL("client %s: SC_PUT_PLAYER id %u: expected name \"%s\", got \"%s\"", cs[i]->label, id, name,
+                    m.u.put.name);
+    }
+}
+
+/* Each of cs gets SC_REMOVE_PLAYER for id with why. */
+static void expect_remove(struct tc **cs, int n, uint32_t id, uint8_t why)
+{
+    struct id_pred p = {id};
+    for (int i = 0; i < n; i++) {
+        struct proto_msg m;
+        int r = tc_expect_match(cs[i], pred_remove_id, &p, it_ms(5000), &m);
+        if (r != 1) {
+            IT_FAIL("client %s: expected SC_REMOVE_PLAYER id %u why %u, got %s", cs[i]->label, id, why,
+                    r == 0 ? "nothing (timeout)" : "EOF");
+            continue;
+        }
+        if (m.u.remove.why != why)
+            IT_FAIL("client %s: SC_REMOVE_PLAYER id %u: expected why %u, got %u", cs[i]->label, id, why,
+                    m.u.remove.why);
+    }
+}
+
+/* After CS_LOGOUT, an SC_LOGIN_FAIL or a bad packet the host closes the
+ * connection (an orderly EOF or a reset both count). */
+static void expect_eof(struct tc *c, const char *what)
+{
+    if (tc_wait_eof(c, it_ms(5000)) != 1)
+        IT_FAIL("client %s: expected the host to close the connection after %s within %d ms; still open",
+                c->label, what, it_ms(5000));
+}
+
+static void check_clean(struct tc **cs, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (cs[i]->m.violations != 0)
+            IT_FAIL("client %s: %u mirror violations (ordering rules broken)", cs[i]->label, cs[i]->m.violations);
+        if (cs[i]->echo_order_bad != 0)
+            IT_FAIL("client %s: %u echoes out of order or unknown", cs[i]->label, cs[i]->echo_order_bad);
+        if (cs[i]->bad != 0)
+            IT_FAIL("client %s: %d undecodable packets from the host", cs[i]->label, cs[i]->bad);
+    }
+}
+
+/* Every mirror has every player on its own square, no square twice. */
+static void check_squares(struct tc *c)
+{
+    struct mirror_player ps[MAXC * 2];
+    size_t n = 0;
+    for (size_t i = 0; i < c->m.cap && n < MAXC * 2; i++)
+        if (c->m.used[i])
+            ps[n++] = c->m.players[i];
+    for (size_t i = 0; i < n; i++) {
+        if (ps[i].x >= c->m.board_w || ps[i].y >= c->m.board_h)
+            IT_FAIL("client %s: player %u at (%u,%u) is off the %ux%u board", c->label, ps[i].id, ps[i].x, ps[i].y,
+                    c->m.board_w, c->m.board_h);
+        for (size_t j = i + 1; j < n; j++)
+            if (ps[i].x == ps[j].x && ps[i].y == ps[j].y)
+                IT_FAIL("client %s: players %u and %u are both on (%u,%u)", c->label, ps[i].id, ps[j].id, ps[i].x,
+                        ps[i].y);
+    }
+}
+
+/* Moves between all clients in cs agree: j's own square is what every
+ * other client shows for j. Returns mismatches (printing when report). */
+static int mirrors_disagree(struct tc **cs, int n, int report)
+{
+    int bad = 0;
+    for (int j = 0; j < n; j++) {
+        const struct mirror_player *self = tc_self(cs[j]);
+        if (!self) {
+            bad++;
+            if (report)
+                IT_FAIL("client %s has no player of its own", cs[j]->label);
+            continue;
+        }
+        for (int i = 0; i < n; i++) {
+            if (i == j)
+                continue;
+            const struct mirror_player *p = mirror_find(&cs[i]->m, tc_id(cs[j]));
+            if (!p || p->x != self->x || p->y != self->y) {
+                bad++;
+                if (report && bad <= 10)
+                    IT_FAIL("client %s shows %s (id %u) at %s(%d,%d); %s is at (%u,%u) by its own echoes",
+                            cs[i]->label, cs[j]->label, tc_id(cs[j]), p ? "" : "nowhere ", p ? p->x : -1,
+                            p ? p->y : -1, cs[j]->label, self->x, self->y);
+            }
+        }
+    }
+    return bad;
+}
+
+struct agree_ctx {
+    struct tc **c;
+    int n;
+};
+
+static int pred_agree(void *ctx)
+{
+    struct agree_ctx *a = ctx;
+    return mirrors_disagree(a->c, a->n, 0) == 0;
+}
+
+static int pred_echoed(void *ctx)
+{
+    struct group *g = ctx;
+    for (int i = 0; i < g->n; i++)
+        if (g->c[i]->seq_echoed != g->c[i]->seq_sent && !g->c[i]->closed)
+            return 0;
+    return 1;
+}
+
+static void require_echoed(struct tc **cs, int n, const char *why)
+{
+    struct group g = {cs, n, 0};
+    if (!tc_wait_until(cs, n, pred_echoed, &g, it_ms(15000))) {
+        for (int i = 0; i < n; i++)
+            if (cs[i]->seq_echoed != cs[i]->seq_sent)
+                IT_FAIL("%s: client %s has %u of %u echoes", why, cs[i]->label, cs[i]->seq_echoed, cs[i]->seq_sent);
+        it_abort();
+    }
+}
+
+/* One more move for each client, whose echo must arrive. */
+static void check_echoes_alive(struct tc **cs, int n, const char *when)
+{
+    for (int i = 0; i < n; i++) {
+        uint32_t seq = tc_move(cs[i], (uint8_t)(i % 4));
+        if (seq == 0) {
+            IT_FAIL("%s: client %s: sending CS_MOVE failed", when, cs[i]->label);
+            continue;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        struct group g = {&cs[i], 1, 0};
+        if (!tc_wait_until(cs, n, pred_echoed, &g, it_ms(5000)))
+            IT_FAIL("%s: client %s got no echo for its move %u within %d ms", when, cs[i]->label, cs[i]->seq_sent,
+                    it_ms(5000));
+    }
+}
+
+static void free_all(struct tc **cs, int n)
+{
+    for (int i = 0; i < n; i++) {
+        tc_free(cs[i]);
+        cs[i] = NULL;
+    }
+}
+
+/* Log predicates. */
+struct line_words {
+    const char *a, *b;
+};
+
+static int line_has_both(const char *line, void *ctx)
+{
+    struct line_words *w = ctx;
+    return it_has_ci(line, w->a) && strstr(line, w->b) != NULL;
+}
+
+static void expect_log(const struct hp *h, size_t from, const char *word, const char *name)
+{
+    char quoted[64];
+    snprintf(quoted, sizeof quoted, "\"%s\"", name);
+    struct line_words w = {word, quoted};
+    if (hp_log_wait(h, from, line_has_both, &w, 1, it_ms(5000)) < 1) {
+        IT_FAIL("the host log has no line with \"%s\" for player %s", word, quoted);
+        hp_log_dump(h, from, "host log");
+    }
+}
+
+/* ==== ten_players ======================================================== */
+
+static void case_ten_players(void)
+{
+    struct hp h;
+    struct tc *c[10];
+    char name[16];
+    start_host(&h, NULL);
+    for (int i = 0; i < 10; i++) {
+        snprintf(name, sizeof name, "player%d", i);
+        c[i] = login_or_die(h.port, name);
+        const struct proto_msg *ok = &c[i]->ok;
+        IT_CHECK_INT(ok->u.login_ok.board_w, 8);
+        IT_CHECK_INT(ok->u.login_ok.board_h, 8);
+        IT_CHECK_INT(ok->u.login_ok.max_players, 10);
+        /* The default view covers the whole 8x8 board. */
+        if (ok->u.login_ok.view < 7)
+            IT_FAIL("client %s: SC_LOGIN_OK view %u does not cover the 8x8 board", c[i]->label,
+                    ok->u.login_ok.view);
+    }
+    require_all_count(c, 10, 10, "ten players");
+
+    /* What each was told at and after its login: a put (why 0) for each
+     * earlier player, a put (why 1) for each later one. */
+    for (int i = 0; i < 10; i++) {
+        int why0 = 0, why1 = 0;
+        for (size_t k = 0; k < tc_queued(c[i]); k++) {
+            const struct proto_msg *m = tc_queued_at(c[i], k);
+            if (m->type != SC_PUT_PLAYER) {
+                IT_FAIL("client %s: unexpected %s while players joined", c[i]->label, it_type_name(m->type));
+                continue;
+            }
+            int j;
+            for (j = 0; j < 10; j++)
+                if (tc_id(c[j]) == m->u.put.id)
+                    break;
+            if (j == 10 || j == i) {
+                IT_FAIL("client %s: SC_PUT_PLAYER for unknown id %u", c[i]->label, m->u.put.id);
+                continue;
+            }
+            int want = j < i ? PUT_VIEW : PUT_JOINED;
+            if (m->u.put.why != want)
+                IT_FAIL("client %s: SC_PUT_PLAYER for %s: expected why %d (%s), got %u", c[i]->label, c[j]->label,
+                        want, want ? "joined after" : "already there", m->u.put.why);
+            if (m->u.put.why == PUT_VIEW)
+                why0++;
+            else
+                why1++;
+        }
+        IT_CHECK_INT(why0, i);
+        IT_CHECK_INT(why1, 9 - i);
+    }
+
+    /* Everyone sees the same ten, with their own names, looks and squares. */
+    for (int i = 0; i < 10; i++) {
+        for (int j = 0; j < 10; j++) {
+            const struct mirror_player *p = mirror_find(&c[i]->m, tc_id(c[j]));
+            const struct mirror_player *self = tc_self(c[j]);
+            if (!p || !self) {
+                IT_FAIL("client %s does not see %s (id %u)", c[i]->label, c[j]->label, tc_id(c[j]));
+                continue;
+            }
+            if (strcmp(p->name, c[j]->label) != 0)
+                IT_FAIL("client %s names id %u \"%s\", expected \"%s\"", c[i]->label, p->id, p->name, c[j]->label);
+            if (p->look != self->look || p->x != self->x || p->y != self->y)
+                IT_FAIL("client %s shows %s with look %u at (%u,%u); it shows itself with look %u at (%u,%u)",
+                        c[i]->label, c[j]->label, p->look, p->x, p->y, self->look, self->x, self->y);
+        }
+        check_squares(c[i]);
+    }
+    int looks[PROTO_LOOKS] = {0};
+    for (int j = 0; j < 10; j++) {
+        const struct mirror_player *self = tc_self(c[j]);
+        if (!self)
+            continue;
+        if (self->look >= PROTO_LOOKS)
+            IT_FAIL("client %s: look %u out of 0..9", c[j]->label, self->look);
+        else if (looks[self->look]++)
+            IT_FAIL("look %u is used by two players (second: %s)", self->look, c[j]->label);
+    }
+    check_clean(c, 10);
+    free_all(c, 10);
+    finish_host(&h);
+}
+
+/* ==== moves_agree ======================================================== */
+
+static void case_moves_agree(void)
+{
+    enum { N = 10, MOVES = 200, INFLIGHT = 48 };
+    struct hp h;
+    struct tc *c[N];
+    struct it_rng rng;
+    char name[16];
+    start_host(&h, NULL);
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "mover%d", i);
+        c[i] = login_or_die(h.port, name);
+    }
+    require_all_count(c, N, N, "before moving");
+    for (int i = 0; i < N; i++) {
+        c[i]->record = 0;
+        tc_clear(c[i]);
+    }
+    it_rng_seed(&rng, 0x5eed0001);
+    uint64_t t0 = sys_now_ms(), end = t0 + (uint64_t)it_ms(30000);
+    int done = 0;
+    while (!done && sys_now_ms() < end) {
+        done = 1;
+        for (int i = 0; i < N; i++) {
+            uint32_t left = MOVES - c[i]->seq_sent;
+            if (left == 0)
+                continue;
+            done = 0;
+            uint32_t room = INFLIGHT - (c[i]->seq_sent - c[i]->seq_echoed);
+            if (room == 0)
+                continue;
+            /* Mostly single moves, now and then a fast burst. */
+            uint32_t k = it_rng_below(&rng, 4) == 0 ? 5 + it_rng_below(&rng, 16) : 1;
+            if (k > left)
+                k = left;
+            if (k > room)
+                k = room;
+            for (uint32_t m = 0; m < k; m++)
+                if (tc_move(c[i], (uint8_t)it_rng_below(&rng, 4)) == 0) {
+                    IT_FAIL("client %s: sending CS_MOVE failed (host closed?)", c[i]->label);
+                    it_abort();
+                }
+        }
+        tc_pump_many(c, N, 1);
+    }
+    for (int i = 0; i < N; i++)
+        IT_CHECK_INT(c[i]->seq_sent, MOVES);
+    require_echoed(c, N, "after the moves");
+    struct agree_ctx a = {c, N};
+    if (!tc_wait_until(c, N, pred_agree, &a, it_ms(10000)))
+        mirrors_disagree(c, N, 1);
+    uint64_t sum = 0, max = 0, n = 0;
+    for (int i = 0; i < N; i++) {
+        IT_CHECK_INT(c[i]->m.count, N);
+        check_squares(c[i]);
+        sum += c[i]->delay_sum_us;
+        n += c[i]->echoes;
+        if (c[i]->delay_max_us > max)
+            max = c[i]->delay_max_us;
+    }
+    check_clean(c, N);
+    it_note("%d clients x %d moves in %llu ms; echo delay mean %.2f ms, max %.2f ms", N, MOVES,
+            (unsigned long long)(sys_now_ms() - t0), n ? (double)sum / (double)n / 1000.0 : 0.0,
+            (double)max / 1000.0);
+    free_all(c, N);
+    finish_host(&h);
+}
+
+/* ==== edge_and_blocked =================================================== */
+
+static const int dx_of[4] = {0, 0, -1, 1}, dy_of[4] = {-1, 1, 0, 0};
+
+/* The queue, from the client's point of view, may hold only its own echoes
+ * and chats (barriers): anything else is a packet it should not have got. */
+static void expect_nothing_but_own(struct tc *c, const char *when)
+{
+    for (size_t k = 0; k < tc_queued(c); k++) {
+        const struct proto_msg *m = tc_queued_at(c, k);
+        if (m->type == SC_CHAT)
+            continue;
+        if (m->type == SC_POSITION && m->u.pos.id == tc_id(c))
+            continue;
+        IT_FAIL("client %s: %s: got %s for id %u, expected nothing", c->label, when, it_type_name(m->type),
+                m->type == SC_POSITION ? m->u.pos.id : m->type == SC_PUT_PLAYER ? m->u.put.id
+                                                     : m->type == SC_REMOVE_PLAYER ? m->u.remove.id : 0);
+    }
+    tc_clear(c);
+}
+
+/* Moves c in dir and waits for its echo; returns 1 and the square echoed. */
+static int move_and_echo(struct tc *c, uint8_t dir, uint16_t *x, uint16_t *y)
+{
+    uint32_t seq = tc_move(c, dir);
+    if (seq == 0 || tc_wait_echo(c, seq, it_ms(5000)) != 1) {
+        IT_FAIL("client %s: no echo for its move (dir %u)", c->label, dir);
+        return 0;
+    }
+    const struct mirror_player *self = tc_self(c);
+    *x = self->x;
+    *y = self->y;
+    return 1;
+}
+
+static void case_edge_and_blocked(void)
+{
+    static const char *const extra[] = {"--board", "2x2", "--max-players", "4", NULL};
+    struct hp h;
+    struct tc *c[4];
+    static const char *const names[4] = {"ann", "ben", "cat", "dan"};
+    start_host(&h, extra);
+    for (int i = 0; i < 4; i++) {
+        c[i] = login_or_die(h.port, names[i]);
+        IT_CHECK_INT(c[i]->ok.u.login_ok.board_w, 2);
+        IT_CHECK_INT(c[i]->ok.u.login_ok.board_h, 2);
+        IT_CHECK_INT(c[i]->ok.u.login_ok.max_players, 4);
+    }
+    require_all_count(c, 4, 4, "full 2x2 board");
+    for (int i = 0; i < 4; i++) {
+        check_squares(c[i]);
+        tc_clear(c[i]);
+    }
+
+    /* The board is full: each direction is off the board or taken. */
+    for (int i = 0; i < 4; i++) {
+        const struct mirror_player *self = tc_self(c[i]);
+        uint16_t x0 = self->x, y0 = self->y;
+        for (uint8_t d = 0; d < 4; d++) {
+            uint16_t x, y;
+            if (!move_and_echo(c[i], d, &x, &y))
+                continue;
+            int nx = x0 + dx_of[d], ny = y0 + dy_of[d];
+            int off = nx < 0 || ny < 0 || nx > 1 || ny > 1;
+            if (x != x0 || y != y0)
+                IT_FAIL("client %s at (%u,%u) moved %s (%s): expected the echo to keep (%u,%u), got (%u,%u)",
+                        c[i]->label, x0, y0, d == 0 ? "up" : d == 1 ? "down" : d == 2 ? "left" : "right",
+                        off ? "off the board" : "into a taken square", x0, y0, x, y);
+        }
+    }
+    /* Every non-move has been decided; barriers show what reached whom. */
+    for (int i = 0; i < 4; i++) {
+        IT_REQUIRE(tc_barrier(c[i], it_ms(5000)) == 1);
+        expect_nothing_but_own(c[i], "after non-moves of others");
+    }
+
+    /* dan logs out: his square is the only free one. */
+    const struct mirror_player *ds = tc_self(c[3]);
+    int fx = ds->x, fy = ds->y;
+    uint32_t dan = tc_id(c[3]);
+    IT_REQUIRE(tc_logout(c[3]) == 0);
+    expect_remove(c, 3, dan, REMOVE_LEFT);
+    expect_eof(c[3], "CS_LOGOUT");
+
+    /* Someone next to the free square steps into it. */
+    int p = -1;
+    uint8_t pd = 0;
+    for (int i = 0; i < 3 && p < 0; i++) {
+        const struct mirror_player *s = tc_self(c[i]);
+        for (uint8_t d = 0; d < 4; d++)
+            if (s->x + dx_of[d] == fx && s->y + dy_of[d] == fy) {
+                p = i;
+                pd = d;
+                break;
+            }
+    }
+    IT_REQUIRE(p >= 0);
+    int ox = tc_self(c[p])->x, oy = tc_self(c[p])->y;
+    uint16_t x, y;
+    if (move_and_echo(c[p], pd, &x, &y) && (x != fx || y != fy))
+        IT_FAIL("client %s moved from (%d,%d) into the free (%d,%d): echo says (%u,%u)", c[p]->label, ox, oy, fx,
+                fy, x, y);
+    struct id_pred ip = {tc_id(c[p])};
+    for (int i = 0; i < 3; i++) {
+        if (i == p)
+            continue;
+        struct proto_msg m;
+        if (tc_expect_match(c[i], pred_pos_id, &ip, it_ms(5000), &m) != 1) {
+            IT_FAIL("client %s: no SC_POSITION for %s's real move", c[i]->label, c[p]->label);
+            continue;
+        }
+        if (m.u.pos.x != fx || m.u.pos.y != fy)
+            IT_FAIL("client %s: the first SC_POSITION for %s is (%u,%u), expected (%d,%d) (its real move)",
+                    c[i]->label, c[p]->label, m.u.pos.x, m.u.pos.y, fx, fy);
+    }
+    /* The square it left is free now: its other neighbour moves in. */
+    int q = -1;
+    uint8_t qd = 0;
+    for (int i = 0; i < 3 && q < 0; i++) {
+        if (i == p)
+            continue;
+        const struct mirror_player *s = tc_self(c[i]);
+        for (uint8_t d = 0; d < 4; d++)
+            if (s->x + dx_of[d] == ox && s->y + dy_of[d] == oy) {
+                q = i;
+                qd = d;
+                break;
+            }
+    }
+    IT_REQUIRE(q >= 0);
+    if (move_and_echo(c[q], qd, &x, &y) && (x != ox || y != oy))
+        IT_FAIL("client %s moved into the freed (%d,%d): echo says (%u,%u)", c[q]->label, ox, oy, x, y);
+    /* And the one who moved first is now blocked going back. */
+    int qx = x, qy = y;
+    if (move_and_echo(c[p], pd ^ 1, &x, &y) && (x != fx || y != fy))
+        IT_FAIL("client %s moved back into (%d,%d), which %s holds: echo says (%u,%u)", c[p]->label, qx, qy,
+                c[q]->label, x, y);
+    struct agree_ctx a = {c, 3};
+    if (!tc_wait_until(c, 3, pred_agree, &a, it_ms(5000)))
+        mirrors_disagree(c, 3, 1);
+    for (int i = 0; i < 3; i++)
+        check_squares(c[i]);
+    check_clean(c, 3);
+    free_all(c, 4);
+    finish_host(&h);
+}
+
+/* ==== join_leave_notices ================================================= */
+
+static void case_join_leave_notices(void)
+{
+    struct hp h;
+    start_host(&h, NULL);
+    struct tc *ab[2];
+    ab[0] = login_or_die(h.port, "alice");
+    ab[1] = login_or_die(h.port, "bob");
+    require_all_count(ab, 2, 2, "alice and bob");
+    for (int i = 0; i < 2; i++)
+        tc_clear(ab[i]);
+
+    /* carol joins, then logs out. */
+    struct tc *c = login_or_die(h.port, "carol");
+    expect_put(ab, 2, tc_id(c), PUT_JOINED, "carol");
+    expect_log(&h, 0, "join", "carol");
+    IT_REQUIRE(tc_logout(c) == 0);
+    expect_remove(ab, 2, tc_id(c), REMOVE_LEFT);
+    expect_eof(c, "CS_LOGOUT");
+    expect_log(&h, 0, "leave", "carol");
+    tc_free(c);
+
+    /* dave closes without a word (the kernel sends FIN, or RST when
+     * something was left unread). */
+    struct tc *d = login_or_die(h.port, "dave");
+    expect_put(ab, 2, tc_id(d), PUT_JOINED, "dave");
+    uint32_t did = tc_id(d);
+    tc_close(d);
+    expect_remove(ab, 2, did, REMOVE_LEFT);
+    tc_free(d);
+
+    /* dora half-closes after reading everything: a clean FIN; the host
+     * must close its side too. */
+    struct tc *e = login_or_die(h.port, "dora");
+    expect_put(ab, 2, tc_id(e), PUT_JOINED, "dora");
+    tc_drain(e);
+    shutdown((int)e->s, SHUT_WR);
+    expect_remove(ab, 2, tc_id(e), REMOVE_LEFT);
+    expect_eof(e, "a FIN");
+    tc_free(e);
+
+    /* erin resets the connection (SO_LINGER 0). */
+    struct tc *f = login_or_die(h.port, "erin");
+    expect_put(ab, 2, tc_id(f), PUT_JOINED, "erin");
+    uint32_t fid = tc_id(f);
+    tc_close_rst(f);
+    expect_remove(ab, 2, fid, REMOVE_LEFT);
+    tc_free(f);
+
+    static const char *const left[] = {"dave", "dora", "erin"};
+    for (int i = 0; i < 3; i++) {
+        expect_log(&h, 0, "join", left[i]);
+        expect_log(&h, 0, "leave", left[i]);
+    }
+
+    /* carol's name is free again. */
+    struct tc *g = login_or_die(h.port, "carol");
+    expect_put(ab, 2, tc_id(g), PUT_JOINED, "carol");
+    require_all_count(ab, 2, 3, "after carol's return");
+    check_clean(ab, 2);
+    tc_free(g);
+    free_all(ab, 2);
+    finish_host(&h);
+}
+
+/* ==== game_full ========================================================== */
+
+static void expect_refused(struct tc *c, int reason, const char *what)
+{
+    expect_eof(c, what);
+    if (c->rx_packets != 1)
+        IT_FAIL("client %s: after %s expected exactly 1 packet (SC_LOGIN_FAIL %d) then EOF, got %llu packets",
+                c->label, what, reason, (unsigned long long)c->rx_packets);
+}
+
+static void login_expect_fail(uint16_t port, const char *label, const char *name, int reason)
+{
+    struct tc *c = connect_or_die(port, label);
+    int r = tc_login(c, name);
+    if (r != reason)
+        IT_FAIL("login \"%s\" (%s): expected %s, got %s", label, name, fail_name(reason), fail_name(r));
+    else
+        expect_refused(c, reason, fail_name(reason));
+    tc_free(c);
+}
+
+static void case_game_full(void)
+{
+    static const char *const extra[] = {"--max-players", "3", NULL};
+    struct hp h;
+    struct tc *c[3];
+    start_host(&h, extra);
+    c[0] = login_or_die(h.port, "one");
+    c[1] = login_or_die(h.port, "two");
+    c[2] = login_or_die(h.port, "three");
+    IT_CHECK_INT(c[0]->ok.u.login_ok.max_players, 3);
+    require_all_count(c, 3, 3, "three in");
+
+    login_expect_fail(h.port, "four", "four", FAIL_FULL);
+
+    uint32_t one = tc_id(c[0]);
+    IT_REQUIRE(tc_logout(c[0]) == 0);
+    expect_remove(&c[1], 2, one, REMOVE_LEFT);
+    expect_eof(c[0], "CS_LOGOUT");
+    tc_free(c[0]);
+
+    c[0] = login_or_die(h.port, "five");
+    expect_put(&c[1], 2, tc_id(c[0]), PUT_JOINED, "five");
+    login_expect_fail(h.port, "six", "six", FAIL_FULL);
+
+    /* An abrupt leave frees the place too. */
+    uint32_t two = tc_id(c[1]);
+    tc_close(c[1]);
+    struct tc *rest[2] = {c[0], c[2]};
+    expect_remove(rest, 2, two, REMOVE_LEFT);
+    tc_free(c[1]);
+    c[1] = login_or_die(h.port, "seven");
+    require_all_count(c, 3, 3, "three in again");
+    check_clean(c, 3);
+    free_all(c, 3);
+    finish_host(&h);
+}
+
+/* ==== name_rules ========================================================= */
+
+/* 김철수 in UTF-8. */
+#define KOREAN "\xea\xb9\x80\xec\xb2\xa0\xec\x88\x98"
+
+static void raw_login_expect_fail(uint16_t port, const char *label, uint16_t version, const uint8_t raw[32],
+                                  int reason)
+{
+    struct tc *c = connect_or_die(port, label);
+    IT_REQUIRE(tc_send_login(c, version, raw) == 0);
+    struct proto_msg m;
+    int r = tc_next(c, &m, it_ms(5000));
+    if (r != 1)
+        IT_FAIL("login %s: expected SC_LOGIN_FAIL %d, got %s", label, reason, r == 0 ? "nothing" : "EOF");
+    else if (m.type != SC_LOGIN_FAIL)
+        IT_FAIL("login %s: expected SC_LOGIN_FAIL %d, got %s", label, reason, it_type_name(m.type));
+    else if (m.u.login_fail.reason != reason)
+        IT_FAIL("login %s: expected SC_LOGIN_FAIL %d, got SC_LOGIN_FAIL %u", label, reason, m.u.login_fail.reason);
+    else
+        expect_refused(c, reason, label);
+    tc_free(c);
+}
+
+static void raw_name(uint8_t raw[32], const char *bytes, size_t n)
+{
+    memset(raw, 0, 32);
+    memcpy(raw, bytes, n);
+}
+
+static void case_name_rules(void)
+{
+    struct hp h;
+    start_host(&h, NULL);
+    struct tc *c[4];
+    c[0] = login_or_die(h.port, "abc");
+    c[1] = login_or_die(h.port, "abd"); /* one byte apart: a different name */
+    login_expect_fail(h.port, "abc-again", "abc", FAIL_TAKEN);
+
+    c[2] = login_or_die(h.port, KOREAN);
+    /* abc receives the Korean name byte for byte. */
+    struct id_pred ip = {tc_id(c[2])};
+    struct proto_msg m;
+    if (tc_expect_match(c[0], pred_put_id, &ip, it_ms(5000), &m) != 1) {
+        IT_FAIL("abc: no SC_PUT_PLAYER for the Korean player");
+    } else {
+        IT_CHECK_INT(m.u.put.why, PUT_JOINED);
+        if (memcmp(m.u.put.name, KOREAN, sizeof KOREAN) != 0) {
+            char hex[200] = "";
+            for (size_t i = 0; i < sizeof KOREAN; i++)
+                snprintf(hex + strlen(hex), sizeof hex - strlen(hex), "%02x ", (uint8_t)m.u.put.name[i]);
+            IT_FAIL("abc: the Korean name arrived as bytes %s, expected ea b9 80 ec b2 a0 ec 88 98 00", hex);
+        }
+    }
+    login_expect_fail(h.port, "korean-again", KOREAN, FAIL_TAKEN);
+
+    /* 31 bytes is the longest name. */
+    c[3] = login_or_die(h.port, "abcdefghijklmnopqrstuvwxyz01234");
+
+    uint8_t raw[32];
+    raw_name(raw, "", 0);
+    raw_login_expect_fail(h.port, "empty", 1, raw, FAIL_NAME);
+    raw_name(raw, "\xff\xfe" "ab", 4);
+    raw_login_expect_fail(h.port, "bytes-ff-fe", 1, raw, FAIL_NAME);
+    raw_name(raw, "\xc0\xaf" "x", 3);
+    raw_login_expect_fail(h.port, "overlong", 1, raw, FAIL_NAME);
+    raw_name(raw, "a\xed\xa0\x80" "b", 5);
+    raw_login_expect_fail(h.port, "surrogate", 1, raw, FAIL_NAME);
+    raw_name(raw, "ab\xea\xb9", 4);
+    raw_login_expect_fail(h.port, "truncated-hangul", 1, raw, FAIL_NAME);
+    raw_name(raw, "a\x01" "b", 3);
+    raw_login_expect_fail(h.port, "control-01", 1, raw, FAIL_NAME);
+    raw_name(raw, "tab\there", 8);
+    raw_login_expect_fail(h.port, "control-tab", 1, raw, FAIL_NAME);
+    raw_name(raw, "del\x7f", 4);
+    raw_login_expect_fail(h.port, "control-7f", 1, raw, FAIL_NAME);
+    memset(raw, 'x', 32);
+    raw_login_expect_fail(h.port, "no-nul", 1, raw, FAIL_NAME);
+    raw_name(raw, "ver", 3);
+    raw_login_expect_fail(h.port, "version-2", 2, raw, FAIL_VERSION);
+    raw_login_expect_fail(h.port, "version-0", 0, raw, FAIL_VERSION);
+
+    /* The failures left no trace with the players. */
+    require_all_count(c, 4, 4, "after the refused logins");
+    for (int i = 0; i < 4; i++)
+        IT_CHECK(find_by_name(&c[i]->m, KOREAN) != NULL);
+    check_clean(c, 4);
+    free_all(c, 4);
+    finish_host(&h);
+}
+
+/* ==== malformed ========================================================== */
+
+struct bad_case {
+    const char *name;
+    int login; /* 1: the bad client logs in first */
+    uint8_t bytes[40];
+    size_t len; /* 0: special (below) */
+};
+
+struct peer_ctx {
+    char peer[32];
+};
+
+/* A line about this connection (its peer address). Join lines carry the
+ * peer too, so they do not count. */
+static int line_from_peer(const char *line, void *ctx)
+{
+    struct peer_ctx *p = ctx;
+    size_t n = strlen(p->peer);
+    const char *at = strstr(line, p->peer);
+    while (at && at[n] >= '0' && at[n] <= '9')
+        at = strstr(at + 1, p->peer);
+    return at && !it_has_ci(line, "join ");
+}
+
+/* One that gives the reason, not only "dropped"/"closed". */
+static int line_why_from_peer(const char *line, void *ctx)
+{
+    return line_from_peer(line, ctx) && !it_has_ci(line, "drop ") && !it_has_ci(line, "leave ");
+}
+
+/* Keeps the good clients moving: each has a few moves in flight. */
+static void keep_playing(struct tc **g, int n, struct it_rng *rng, int ms)
+{
+    for (int i = 0; i < n; i++)
+        while (g[i]->seq_sent - g[i]->seq_echoed < 4)
+            if (tc_move(g[i], (uint8_t)it_rng_below(rng, 4)) == 0) {
+                IT_FAIL("good client %s: CS_MOVE send failed", g[i]->label);
+                it_abort();
+            }
+    tc_pump_many(g, n, ms);
+}
+
+static int all_see(struct tc **g, int n, uint32_t id, int want)
+{
+    for (int i = 0; i < n; i++)
+        if ((mirror_find(&g[i]->m, id) != NULL) != want)
+            return 0;
+    return 1;
+}
+
+/* Pumps the good ones (moving) until each does (want 1) or does not
+ * (want 0) have id in its mirror. */
+static int play_until_seen(struct tc **g, int n, struct it_rng *rng, uint32_t id, int want)
+{
+    uint64_t end = sys_now_ms() + (uint64_t)it_ms(5000);
+    while (!all_see(g, n, id, want) && sys_now_ms() < end)
+        keep_playing(g, n, rng, 5);
+    return all_see(g, n, id, want);
+}
+
+static const struct bad_case malformed_cases[] = {
+    {"size 0", 0, {0x00, 0x01}, 2},
+    {"size 1", 0, {0x01, 0x01}, 2},
+    {"unknown type 99", 0, {2, 99}, 2},
+    {"unknown type 99 (logged in)", 1, {2, 99}, 2},
+    {"CS_MOVE size 6", 1, {6, CS_MOVE, 0, 1, 0, 0}, 6},
+    {"CS_MOVE size 8", 1, {8, CS_MOVE, 0, 1, 0, 0, 0, 0}, 8},
+    {"CS_MOVE direction 7", 1, {7, CS_MOVE, 7, 1, 0, 0, 0}, 7},
+    {"CS_MOVE before CS_LOGIN", 0, {7, CS_MOVE, 0, 1, 0, 0, 0}, 7},
+    {"CS_CHAT before CS_LOGIN", 0, {4, CS_CHAT, 'h', 'i'}, 4},
+    {"CS_LOGOUT before CS_LOGIN", 0, {2, CS_LOGOUT}, 2},
+    {"second CS_LOGIN", 1, {0}, 0},
+    {"CS_LOGIN size 35", 0, {35, CS_LOGIN, 1, 0, 'x'}, 35},
+    {"CS_CHAT invalid UTF-8", 1, {4, CS_CHAT, 0xff, 0xfe}, 4},
+    {"CS_CHAT with a control char", 1, {5, CS_CHAT, 'a', 0x01, 'b'}, 5},
+    {"CS_CHAT size 2 (empty)", 1, {2, CS_CHAT}, 2},
+    {"CS_LOGOUT size 3", 1, {3, CS_LOGOUT, 0}, 3},
+    {"SC_LOGIN_FAIL to the host", 0, {3, SC_LOGIN_FAIL, 1}, 3},
+    {"SC_POSITION to the host (logged in)", 1, {14, SC_POSITION, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0}, 14},
+    {"1000 garbage bytes", 0, {0}, 0},
+    {"1000 garbage bytes (logged in)", 1, {0}, 0},
+};
+
+/* Sends the bad thing. Send errors are fine: the host may close first. */
+static void send_bad(struct tc *b, const struct bad_case *bc, struct it_rng *rng)
+{
+    if (bc->len) {
+        tc_send_raw(b, bc->bytes, bc->len);
+    } else if (strcmp(bc->name, "second CS_LOGIN") == 0) {
+        uint8_t raw[32];
+        raw_name(raw, "again", 5);
+        tc_send_login(b, 1, raw);
+    } else {
+        uint8_t junk[1000];
+        for (size_t i = 0; i < sizeof junk; i++)
+            junk[i] = (uint8_t)it_rng_next(rng);
+        /* Size 238 fits no type, so the first header is bad whatever the
+         * type byte is: no chance of a valid packet by luck. */
+        junk[0] = 238;
+        tc_send_raw(b, junk, sizeof junk);
+    }
+}
+
+/* Each good client got SC_REMOVE_PLAYER why 2 for id (in its queue). */
+static void check_dropped(struct tc **g, int n, uint32_t id, const char *what)
+{
+    for (int i = 0; i < n; i++) {
+        int found = 0;
+        for (size_t q = 0; q < tc_queued(g[i]); q++) {
+            const struct proto_msg *m = tc_queued_at(g[i], q);
+            if (m->type != SC_REMOVE_PLAYER || m->u.remove.id != id)
+                continue;
+            found = 1;
+            if (m->u.remove.why != REMOVE_DROPPED)
+                IT_FAIL("[%s] %s: SC_REMOVE_PLAYER for the bad client: expected why 2, got %u", what, g[i]->label,
+                        m->u.remove.why);
+        }
+        if (!found)
+            IT_FAIL("[%s] %s: no SC_REMOVE_PLAYER for the bad client (id %u)", what, g[i]->label, id);
+    }
+}
+
+/* Waits for the reason line; then allows at most one more line about this
+ * connection (the host's generic "dropped" line), so that a host that logs
+ * per byte or per packet shows up. */
+static void check_bad_logged(const struct hp *h, size_t log_from, uint16_t port, const char *what)
+{
+    struct peer_ctx pc;
+    snprintf(pc.peer, sizeof pc.peer, "127.0.0.1:%u", (unsigned)port);
+    int why_lines = hp_log_wait(h, log_from, line_why_from_peer, &pc, 1, it_ms(5000));
+    int lines = hp_log_count(h, log_from, line_from_peer, &pc);
+    if (why_lines != 1 || lines > 2) {
+        IT_FAIL("[%s] expected 1 host log line about %s saying why it was closed (and at most one more), got %d "
+                "saying why, %d in all", what, pc.peer, why_lines, lines);
+        hp_log_dump(h, log_from, "host log for this case");
+    } else if (it_verbose) {
+        hp_log_dump(h, log_from, what);
+    }
+}
+
+/* One fresh connection sends one bad thing while the good ones play. */
+static void run_bad_case(const struct hp *h, struct tc **g, int n, int k, struct it_rng *rng)
+{
+    const struct bad_case *bc = &malformed_cases[k];
+    char label[40];
+    snprintf(label, sizeof label, "bad%d", k);
+    size_t log_from = hp_log_size(h);
+    struct tc *b = connect_or_die(h->port, label);
+    uint32_t bid = 0;
+    if (bc->login) {
+        int r = tc_login(b, label);
+        if (r != 0) {
+            IT_FAIL("[%s] login of the bad client: %s", bc->name, fail_name(r));
+            it_abort();
+        }
+        bid = tc_id(b);
+        /* The good ones must see it first, so that its removal means something. */
+        IT_REQUIRE(play_until_seen(g, n, rng, bid, 1));
+    }
+    for (int i = 0; i < n; i++)
+        tc_clear(g[i]);
+
+    send_bad(b, bc, rng);
+    uint64_t end = sys_now_ms() + (uint64_t)it_ms(5000);
+    b->record = 0;
+    while (!b->closed && sys_now_ms() < end) {
+        keep_playing(g, n, rng, 2);
+        tc_pump(b, 2);
+    }
+    if (!b->closed)
+        IT_FAIL("[%s] the host did not close the connection within %d ms", bc->name, it_ms(5000));
+    if (bc->login) {
+        play_until_seen(g, n, rng, bid, 0);
+        check_dropped(g, n, bid, bc->name);
+    }
+    check_bad_logged(h, log_from, tc_local_port(b), bc->name);
+    tc_free(b);
+
+    char when[96];
+    snprintf(when, sizeof when, "after \"%s\"", bc->name);
+    for (int i = 0; i < n; i++)
+        tc_clear(g[i]);
+    check_echoes_alive(g, n, when);
+    for (int i = 0; i < n; i++)
+        tc_clear(g[i]);
+}
+
+static void case_malformed(void)
+{
+    struct hp h;
+    struct tc *g[3];
+    struct it_rng rng;
+    start_host(&h, NULL);
+    g[0] = login_or_die(h.port, "good0");
+    g[1] = login_or_die(h.port, "good1");
+    g[2] = login_or_die(h.port, "good2");
+    require_all_count(g, 3, 3, "good clients");
+    it_rng_seed(&rng, 0xbad0);
+    for (int k = 0; k < (int)(sizeof malformed_cases / sizeof malformed_cases[0]); k++)
+        run_bad_case(&h, g, 3, k, &rng);
+    require_echoed(g, 3, "at the end");
+    require_all_count(g, 3, 3, "at the end");
+    for (int i = 0; i < 3; i++)
+        check_squares(g[i]);
+    check_clean(g, 3);
+    free_all(g, 3);
+    finish_host(&h);
+}
+
+/* ==== slow_reader ======================================================== */
+
+static void case_slow_reader(void)
+{
+    enum { N = 4, INFLIGHT = 16, MAX_MOVES = 1500000 };
+    static const char *const extra[] = {"--send-bound", "16384", NULL};
+    struct hp h;
+    struct tc *f[N];
+    struct it_rng rng;
+    char name[16];
+    start_host(&h, extra);
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "flood%d", i);
+        f[i] = login_or_die(h.port, name);
+    }
+    struct tc *s = tc_connect(h.port, "slow", 2048);
+    IT_REQUIRE(s != NULL);
+    IT_REQUIRE(tc_send_login_name(s, "slow") == 0);
+    /* Never read s from here on: find its id through the others. */
+    uint32_t sid = 0;
+    uint64_t end = sys_now_ms() + (uint64_t)it_ms(5000);
+    while (sys_now_ms() < end) {
+        tc_pump_many(f, N, 10);
+        int all = 1;
+        for (int i = 0; i < N; i++) {
+            const struct mirror_player *p = find_by_name(&f[i]->m, "slow");
+            if (!p)
+                all = 0;
+            else
+                sid = p->id;
+        }
+        if (all)
+            break;
+    }
+    IT_REQUIRE(sid != 0);
+    for (int i = 0; i < N; i++) {
+        tc_clear(f[i]);
+        f[i]->record = 0;
+    }
+    size_t log_from = hp_log_size(&h);
+    long rss0 = hp_rss_kb(&h), rss_max = rss0;
+    it_rng_seed(&rng, 0x510e);
+
+    /* Flood until every flooder has seen the slow one go, bounded in moves
+     * and in time. */
+    uint64_t t0 = sys_now_ms(), deadline = t0 + (uint64_t)it_ms(15000), next_rss = t0;
+    int dropped_at[N];
+    uint8_t why[N];
+    for (int i = 0; i < N; i++) {
+        dropped_at[i] = 0;
+        why[i] = 255;
+        f[i]->record = 1;
+    }
+    uint32_t total = 0;
+    int all_seen = 0;
+    while (!all_seen && sys_now_ms() < deadline && total < MAX_MOVES) {
+        for (int i = 0; i < N; i++)
+            while (f[i]->seq_sent - f[i]->seq_echoed < INFLIGHT) {
+                if (tc_move(f[i], (uint8_t)it_rng_below(&rng, 4)) == 0) {
+                    IT_FAIL("flooder %s: CS_MOVE send failed (dropped itself?)", f[i]->label);
+                    it_abort();
+                }
+                total++;
+            }
+        tc_pump_many(f, N, 2);
+        all_seen = 1;
+        for (int i = 0; i < N; i++) {
+            for (size_t q = 0; q < tc_queued(f[i]); q++) {
+                const struct proto_msg *m = tc_queued_at(f[i], q);
+                if (m->type == SC_REMOVE_PLAYER && m->u.remove.id == sid) {
+                    dropped_at[i] = 1;
+                    why[i] = m->u.remove.why;
+                }
+            }
+            tc_clear(f[i]);
+            if (!dropped_at[i])
+                all_seen = 0;
+            if (f[i]->closed) {
+                IT_FAIL("flooder %s was disconnected by the host", f[i]->label);
+                it_abort();
+            }
+        }
+        if (sys_now_ms() >= next_rss) {
+            long r = hp_rss_kb(&h);
+            if (r > rss_max)
+                rss_max = r;
+            next_rss = sys_now_ms() + 100;
+        }
+    }
+    long r = hp_rss_kb(&h);
+    if (r > rss_max)
+        rss_max = r;
+    uint64_t took = sys_now_ms() - t0;
+    it_note("flooded %u moves in %llu ms; the slow reader %s; host RSS %ld -> max %ld KiB", total,
+            (unsigned long long)took, all_seen ? "was dropped" : "was NOT dropped", rss0, rss_max);
+    for (int i = 0; i < N; i++) {
+        if (!dropped_at[i])
+            IT_FAIL("flooder %s: no SC_REMOVE_PLAYER for the slow reader (id %u) after %u moves in %llu ms",
+                    f[i]->label, sid, total, (unsigned long long)took);
+        else if (why[i] != REMOVE_DROPPED)
+            IT_FAIL("flooder %s: SC_REMOVE_PLAYER for the slow reader: expected why 2, got %u", f[i]->label, why[i]);
+    }
+    struct line_words w = {"drop", "\"slow\""};
+    if (hp_log_wait(&h, log_from, line_has_both, &w, 1, it_ms(5000)) < 1) {
+        IT_FAIL("the host log has no line with \"drop\" for \"slow\"");
+        hp_log_dump(&h, log_from, "host log");
+    }
+    long limit_kb = 64 * 1024 * (it_slow_factor() > 1 ? 5 : 1);
+    if (rss0 > 0 && rss_max - rss0 > limit_kb)
+        IT_FAIL("host RSS grew by %ld KiB (from %ld to %ld), limit %ld KiB", rss_max - rss0, rss0, rss_max, limit_kb);
+    uint64_t gap_limit = 2000000ull * (uint64_t)it_slow_factor(), sum = 0, n = 0, dmax = 0;
+    for (int i = 0; i < N; i++) {
+        if (f[i]->max_gap_us > gap_limit)
+            IT_FAIL("flooder %s: echoes stalled for %.1f ms (limit %.0f ms)", f[i]->label,
+                    (double)f[i]->max_gap_us / 1000.0, (double)gap_limit / 1000.0);
+        sum += f[i]->delay_sum_us;
+        n += f[i]->echoes;
+        if (f[i]->delay_max_us > dmax)
+            dmax = f[i]->delay_max_us;
+    }
+    it_note("echo delay mean %.2f ms, max %.2f ms", n ? (double)sum / (double)n / 1000.0 : 0.0, (double)dmax / 1000.0);
+    require_echoed(f, N, "after the flood");
+    check_echoes_alive(f, N, "after the drop");
+    /* The slow one's connection is closed: reading it all ends in EOF. */
+    s->record = 0;
+    s->quiet_violations = 1;
+    {
+        /* What the kernels hold for it can be megabytes: read it faster. */
+        int big = 1 << 20;
+        setsockopt((int)s->s, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+    }
+    uint64_t t1 = sys_now_ms();
+    if (tc_wait_eof(s, it_ms(20000)) != 1)
+        IT_FAIL("the slow reader's connection is still open %d ms after its drop", it_ms(20000));
+    it_note("the slow reader read to EOF in %llu ms", (unsigned long long)(sys_now_ms() - t1));
+    tc_free(s);
+    require_all_count(f, N, N, "after the drop");
+    check_clean(f, N);
+    free_all(f, N);
+    finish_host(&h);
+}
+
+/* ==== view_range ========================================================= */
+
+#define VIEW 3
+
+struct vr {
+    struct tc **c;
+    int n;
+    int x[MAXC], y[MAXC]; /* where each really is (from its own echoes) */
+    int pair_in, pair_out; /* A-B crossings seen */
+    int far_quiet;         /* observer steps with nothing to see */
+};
+
+static int vr_free(const struct vr *v, int x, int y, int w, int hgt)
+{
+    if (x < 0 || y < 0 || x >= w || y >= hgt)
+        return 0;
+    for (int i = 0; i < v->n; i++)
+        if (v->x[i] == x && v->y[i] == y)
+            return 0;
+    return 1;
+}
+
+/* What `o` must have been told about `who`'s step from (x0,y0) to (x1,y1). */
+static void vr_check_told(struct tc *o, struct tc *who, int moved, int in0, int in1, int wx, int wy, const char *what)
+{
+    int want = !moved ? 0 : in0 && in1 ? SC_POSITION : !in0 && in1 ? SC_PUT_PLAYER : in0 && !in1 ? SC_REMOVE_PLAYER : 0;
+    int got = 0;
+    for (size_t k = 0; k < tc_queued(o); k++) {
+        const struct proto_msg *m = tc_queued_at(o, k);
+        uint32_t id = m->type == SC_POSITION ? m->u.pos.id : m->type == SC_PUT_PLAYER ? m->u.put.id
+                    : m->type == SC_REMOVE_PLAYER ? m->u.remove.id : 0;
+        if (m->type == SC_CHAT || id != tc_id(who))
+            continue;
+        got++;
+        if (got > 1 || m->type != want) {
+            IT_FAIL("%s: %s got %s about %s; expected %s", what, o->label, it_type_name(m->type), who->label,
+                    want ? it_type_name((uint8_t)want) : "nothing");
+            continue;
+        }
+        if (m->type == SC_POSITION && (m->u.pos.x != wx || m->u.pos.y != wy))
+            IT_FAIL("%s: %s got SC_POSITION (%u,%u) for %s, expected (%d,%d)", what, o->label, m->u.pos.x, m->u.pos.y,
+                    who->label, wx, wy);
+        if (m->type == SC_PUT_PLAYER && (m->u.put.why != PUT_VIEW || m->u.put.x != wx || m->u.put.y != wy))
+            IT_FAIL("%s: %s got SC_PUT_PLAYER why %u at (%u,%u) for %s, expected why 0 at (%d,%d)", what, o->label,
+                    m->u.put.why, m->u.put.x, m->u.put.y, who->label, wx, wy);
+        if (m->type == SC_REMOVE_PLAYER && m->u.remove.why != REMOVE_VIEW)
+            IT_FAIL("%s: %s got SC_REMOVE_PLAYER why %u for %s, expected why 0", what, o->label, m->u.remove.why,
+                    who->label);
+    }
+    if (want && got == 0)
+        IT_FAIL("%s: %s got nothing about %s; expected %s", what, o->label, who->label, it_type_name((uint8_t)want));
+}
+
+/* Moves client a in dir, then checks what everybody was told. */
+static void vr_step(struct vr *v, int a, uint8_t dir)
+{
+    struct tc *A = v->c[a];
+    int w = A->m.board_w, hgt = A->m.board_h;
+    int x0 = v->x[a], y0 = v->y[a];
+    int x1 = x0 + dx_of[dir], y1 = y0 + dy_of[dir];
+    int moved = vr_free(v, x1, y1, w, hgt);
+    if (!moved) {
+        x1 = x0;
+        y1 = y0;
+    }
+    uint16_t ex, ey;
+    char what[96];
+    snprintf(what, sizeof what, "%s (%d,%d)->(%d,%d)", A->label, x0, y0, x1, y1);
+    if (!move_and_echo(A, dir, &ex, &ey))
+        it_abort();
+    if (ex != x1 || ey != y1) {
+        IT_FAIL("%s: the echo says (%u,%u)", what, ex, ey);
+        it_abort();
+    }
+    for (int i = 0; i < v->n; i++)
+        if (tc_barrier(v->c[i], it_ms(5000)) != 1) {
+            IT_FAIL("%s: barrier chat for %s did not come back", what, v->c[i]->label);
+            it_abort();
+        }
+    for (int o = 0; o < v->n; o++) {
+        if (o == a)
+            continue;
+        int d0 = cheb(x0, y0, v->x[o], v->y[o]), d1 = cheb(x1, y1, v->x[o], v->y[o]);
+        int in0 = d0 <= VIEW, in1 = d1 <= VIEW;
+        vr_check_told(v->c[o], A, moved, in0, in1, x1, y1, what);
+        vr_check_told(A, v->c[o], moved && in0 != in1, in0, in1, v->x[o], v->y[o], what);
+        if (o == 1 && a == 0 && moved) {
+            v->pair_in += !in0 && in1;
+            v->pair_out += in0 && !in1;
+        }
+        if (moved && !in0 && !in1)
+            v->far_quiet++;
+    }
+    for (int i = 0; i < v->n; i++)
+        tc_clear(v->c[i]);
+    v->x[a] = x1;
+    v->y[a] = y1;
+}
+
+/* A step of a (or of b, when a cannot) that changes their distance by
+ * sign; when no single step can (|dx| == |dy|: an orthogonal step never
+ * changes the Chebyshev distance then), one that changes the Manhattan
+ * distance by sign and keeps the Chebyshev one, so the next step can. */
+static int vr_walk(struct vr *v, int a, int b, int sign)
+{
+    int w = v->c[a]->m.board_w, hgt = v->c[a]->m.board_h;
+    for (int kind = 0; kind < 2; kind++) {
+        for (int pass = 0; pass < 2; pass++) {
+            int m = pass ? b : a, t = pass ? a : b;
+            int d = cheb(v->x[m], v->y[m], v->x[t], v->y[t]);
+            int man = abs(v->x[m] - v->x[t]) + abs(v->y[m] - v->y[t]);
+            for (uint8_t dir = 0; dir < 4; dir++) {
+                int nx = v->x[m] + dx_of[dir], ny = v->y[m] + dy_of[dir];
+                if (!vr_free(v, nx, ny, w, hgt))
+                    continue;
+                int nd = cheb(nx, ny, v->x[t], v->y[t]);
+                int nman = abs(nx - v->x[t]) + abs(ny - v->y[t]);
+                if ((kind == 0 && nd == d + sign) || (kind == 1 && nd == d && nman == man + sign)) {
+                    vr_step(v, m, dir);
+                    return 1;
+                }
+            }
+        }
+    }
+    /* Boxed in: any step at all. */
+    for (uint8_t dir = 0; dir < 4; dir++) {
+        int nx = v->x[a] + dx_of[dir], ny = v->y[a] + dy_of[dir];
+        if (vr_free(v, nx, ny, w, hgt)) {
+            vr_step(v, a, dir);
+            return 0;
+        }
+    }
+    return 0;
+}
+
+static void vr_check_mirrors(struct vr *v, const char *when)
+{
+    for (int i = 0; i < v->n; i++)
+        for (int j = 0; j < v->n; j++) {
+            if (i == j)
+                continue;
+            int d = cheb(v->x[i], v->y[i], v->x[j], v->y[j]);
+            const struct mirror_player *p = mirror_find(&v->c[i]->m, tc_id(v->c[j]));
+            if (d <= VIEW && (!p || p->x != v->x[j] || p->y != v->y[j]))
+                IT_FAIL("%s: %s should see %s at (%d,%d) (distance %d); it has %s", when, v->c[i]->label,
+                        v->c[j]->label, v->x[j], v->y[j], d, p ? "another square" : "nothing");
+            if (d > VIEW && p)
+                IT_FAIL("%s: %s should not see %s (distance %d) but does", when, v->c[i]->label, v->c[j]->label, d);
+        }
+}
+
+static void case_view_range(void)
+{
+    enum { N = 8 };
+    static const char *const extra[] = {"--board", "64x64", "--view", "3", "--max-players", "20", NULL};
+    struct hp h;
+    struct tc *c[N];
+    char name[16];
+    struct vr v;
+    memset(&v, 0, sizeof v);
+    start_host(&h, extra);
+    for (int i = 0; i < N; i++) {
+        if (i < 2)
+            snprintf(name, sizeof name, "%s", i == 0 ? "walker" : "target");
+        else
+            snprintf(name, sizeof name, "watch%d", i);
+        c[i] = login_or_die(h.port, name);
+        IT_CHECK_INT(c[i]->ok.u.login_ok.view, VIEW);
+        IT_CHECK_INT(c[i]->ok.u.login_ok.board_w, 64);
+        IT_CHECK_INT(c[i]->ok.u.login_ok.board_h, 64);
+        v.x[i] = c[i]->ok.u.login_ok.x;
+        v.y[i] = c[i]->ok.u.login_ok.y;
+    }
+    v.c = c;
+    v.n = N;
+    for (int i = 0; i < N; i++)
+        IT_REQUIRE(tc_barrier(c[i], it_ms(5000)) == 1);
+    vr_check_mirrors(&v, "after the logins");
+    for (int i = 0; i < N; i++)
+        tc_clear(c[i]);
+
+    /* Apart to at least 6, together to 1, apart to 5: crossing 3/4 both ways. */
+    int steps = 0;
+    while (cheb(v.x[0], v.y[0], v.x[1], v.y[1]) < 6 && steps++ < 40)
+        vr_walk(&v, 0, 1, +1);
+    while (cheb(v.x[0], v.y[0], v.x[1], v.y[1]) > 1 && steps++ < 300)
+        vr_walk(&v, 0, 1, -1);
+    while (cheb(v.x[0], v.y[0], v.x[1], v.y[1]) < 5 && steps++ < 340)
+        vr_walk(&v, 0, 1, +1);
+    it_note("%d steps; walker/target came into view %d times, left it %d times; %d quiet far-away observations",
+            steps, v.pair_in, v.pair_out, v.far_quiet);
+    if (v.pair_in < 1 || v.pair_out < 1)
+        IT_FAIL("the walk did not cross the view edge both ways (in %d, out %d): the case proves nothing", v.pair_in,
+                v.pair_out);
+    IT_CHECK(v.far_quiet > 0);
+    for (int i = 0; i < N; i++)
+        IT_REQUIRE(tc_barrier(c[i], it_ms(5000)) == 1);
+    vr_check_mirrors(&v, "after the walk");
+    check_clean(c, N);
+    free_all(c, N);
+    finish_host(&h);
+}
+
+/* ==== churn ============================================================== */
+
+static void case_churn(void)
+{
+    enum { ROUNDS = 300, RING = 4 };
+    static const char *const extra[] = {"--max-players", "20", NULL};
+    struct hp h;
+    struct tc *s[3];
+    struct tc *ring[RING] = {0};
+    int ring_mode[RING] = {0};
+    struct it_rng rng;
+    start_host(&h, extra);
+    s[0] = login_or_die(h.port, "steady0");
+    s[1] = login_or_die(h.port, "steady1");
+    s[2] = login_or_die(h.port, "steady2");
+    require_all_count(s, 3, 3, "steady clients");
+    for (int i = 0; i < 3; i++) {
+        s[i]->record = 0;
+        tc_clear(s[i]);
+    }
+    it_rng_seed(&rng, 0xc4a7);
+    int logins = 0, never = 0;
+    uint64_t t0 = sys_now_ms(), end = t0 + (uint64_t)it_ms(60000);
+    int round;
+    for (round = 0; round < ROUNDS && sys_now_ms() < end; round++) {
+        int slot = round % RING;
+        struct tc *old = ring[slot];
+        if (old) {
+            /* Leave: half with CS_LOGOUT, half abruptly (some with RST). */
+            if (ring_mode[slot] == 1)
+                tc_logout(old);
+            if (ring_mode[slot] == 2 && (round & 4))
+                tc_close_rst(old);
+            tc_free(old);
+            ring[slot] = NULL;
+        }
+        char name[24];
+        snprintf(name, sizeof name, "churn%d", round);
+        struct tc *c = connect_or_die(h.port, name);
+        c->record = 0;
+        c->quiet_violations = 1;
+        int mode = (int)it_rng_below(&rng, 6);
+        if (mode == 0) {
+            never++; /* never logs in: close at once */
+            tc_free(c);
+        } else if (mode == 5) {
+            never++; /* half a CS_LOGIN, then gone */
+            uint8_t half[10] = {36, CS_LOGIN, 1, 0, 'h', 'a', 'l', 'f'};
+            tc_send_raw(c, half, sizeof half);
+            tc_free(c);
+        } else {
+            c->record = 1;
+            int r = tc_login(c, name);
+            c->record = 0;
+            tc_clear(c);
+            if (r != 0) {
+                IT_FAIL("churn round %d: login \"%s\": expected SC_LOGIN_OK, got %s", round, name, fail_name(r));
+                it_abort();
+            }
+            logins++;
+            if (mode >= 3) {
+                uint32_t k = 1 + it_rng_below(&rng, 5);
+                for (uint32_t m = 0; m < k; m++)
+                    tc_move(c, (uint8_t)it_rng_below(&rng, 4));
+            }
+            ring[slot] = c;
+            ring_mode[slot] = (mode & 1) ? 1 : 2;
+        }
+        /* The steady ones keep playing. */
+        for (int i = 0; i < 3; i++)
+            while (s[i]->seq_sent - s[i]->seq_echoed < 4)
+                if (tc_move(s[i], (uint8_t)it_rng_below(&rng, 4)) == 0) {
+                    IT_FAIL("steady client %s: CS_MOVE send failed", s[i]->label);
+                    it_abort();
+                }
+        tc_pump_many(s, 3, 0);
+        for (int i = 0; i < RING; i++)
+            if (ring[i])
+                tc_drain(ring[i]);
+    }
+    IT_CHECK_INT(round, ROUNDS);
+    for (int i = 0; i < RING; i++)
+        tc_free(ring[i]);
+    it_note("%d rounds in %llu ms: %d logins, %d never logged in", round, (unsigned long long)(sys_now_ms() - t0),
+            logins, never);
+    require_echoed(s, 3, "after the churn");
+    require_all_count(s, 3, 3, "after the churn");
+    check_echoes_alive(s, 3, "after the churn");
+    for (int i = 0; i < 3; i++)
+        check_squares(s[i]);
+    check_clean(s, 3);
+
+    /* Still answering, with nobody left over. */
+    struct tc *n = login_or_die(h.port, "newcomer");
+    struct tc *all[4] = {s[0], s[1], s[2], n};
+    require_all_count(all, 4, 4, "a newcomer after the churn");
+    struct line_words wj = {"join", "name=\"churn"}, wl = {"leave", "name=\"churn"};
+    int joins = hp_log_count(&h, 0, line_has_both, &wj), leaves = hp_log_count(&h, 0, line_has_both, &wl);
+    if (joins != logins || leaves != logins)
+        IT_FAIL("the host log has %d join and %d leave lines for the %d churn logins", joins, leaves, logins);
+    check_clean(all, 4);
+    free_all(all, 4);
+    finish_host(&h);
+}
+
+/* ==== shutdown =========================================================== */
+
+static int nonempty_line(const char *line, void *ctx)
+{
+    (void)ctx;
+    return line[0] != 0;
+}
+
+static void shutdown_run(int sig, int port_in_use)
+{
+    struct hp h;
+    struct tc *c[5];
+    start_host(&h, NULL);
+    c[0] = login_or_die(h.port, "stay0");
+    c[1] = login_or_die(h.port, "stay1");
+    c[2] = login_or_die(h.port, "stay2");
+    c[3] = connect_or_die(h.port, "no-login");
+    c[4] = connect_or_die(h.port, "half-packet");
+    uint8_t half[5] = {36, CS_LOGIN, 1, 0, 'x'};
+    IT_REQUIRE(tc_send_raw(c[4], half, sizeof half) == 0);
+    require_all_count(c, 3, 3, "before the shutdown");
+
+    if (port_in_use) {
+        struct hp h2;
+        char portbuf[16];
+        snprintf(portbuf, sizeof portbuf, "%u", (unsigned)h.port);
+        if (hp_start(&h2, h.port, NULL) == 0) {
+            IT_FAIL("a second host on port %u (in use) printed a listening line", (unsigned)h.port);
+            hp_stop(&h2, SIGKILL, 5000);
+        } else {
+            int code = hp_wait_exit(&h2, 0);
+            if (code != 1)
+                IT_FAIL("a second host on port %u (in use): expected exit status 1, got %d", (unsigned)h.port, code);
+            struct line_words wp = {"", portbuf}, wu = {"in use", ""};
+            int lines = hp_log_count(&h2, 0, nonempty_line, NULL);
+            int says = hp_log_count(&h2, 0, line_has_both, &wp) + hp_log_count(&h2, 0, line_has_both, &wu);
+            if (lines != 1 || says < 1) {
+                IT_FAIL("a second host on port %u (in use): expected one stderr line naming the port or \"in use\", "
+                        "got %d lines", (unsigned)h.port, lines);
+                hp_log_dump(&h2, 0, "second host stderr");
+            }
+        }
+        hp_cleanup(&h2);
+        /* The first one did not notice. */
+        check_echoes_alive(c, 3, "after the second host tried its port");
+    }
+
+    uint64_t t0 = sys_now_ms();
+    int limit = it_ms(5000);
+    IT_REQUIRE(kill(h.pid, sig) == 0);
+    for (int i = 0; i < 5; i++) {
+        int left = limit - (int)(sys_now_ms() - t0);
+        if (tc_wait_eof(c[i], left > 0 ? left : 0) != 1)
+            IT_FAIL("after %s, client %s saw no EOF within %d ms", sig == SIGTERM ? "SIGTERM" : "SIGINT", c[i]->label,
+                    limit);
+    }
+    int left = limit - (int)(sys_now_ms() - t0);
+    int code = hp_wait_exit(&h, left > 0 ? left : 0);
+    if (code != 0) {
+        IT_FAIL("after %s: expected exit status 0 within %d ms, got %s %d", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                limit, code < 0 ? "timeout" : "status", code);
+        hp_log_dump(&h, 0, "host stderr");
+    }
+    it_note("%s: clients closed and host exited in %llu ms", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+            (unsigned long long)(sys_now_ms() - t0));
+    check_sanitizer(&h);
+    free_all(c, 5);
+    hp_cleanup(&h);
+}
+
+static void case_shutdown(void)
+{
+    /* SIGTERM is a Linux rule; a Windows host (under wine) stops on SIGINT
+     * (CTRL_C_EVENT) only. */
+    shutdown_run(it_stop_signal(), 1);
+    shutdown_run(SIGINT, 0);
+}
+
+/* ==== bots =============================================================== */
+
+static double field(const char *line, const char *key, int *ok)
+{
+    const char *p = strstr(line, key);
+    if (!p) {
+        *ok = 0;
+        return -1;
+    }
+    return strtod(p + strlen(key), NULL);
+}
+
+static void case_bots(void)
+{
+    struct hp h;
+    start_host(&h, NULL);
+    char addr[32];
+    snprintf(addr, sizeof addr, "127.0.0.1:%u", (unsigned)h.port);
+    const char *const args[] = {"bots", addr, "--count", "5", "--seconds", "3", "--rate", "10", "--check", NULL};
+    char *out = NULL;
+    int code = it_run_tool(h.dir, args, it_ms(3000) + it_ms(30000), &out);
+    const char *line = out ? strstr(out, "bots: connected=") : NULL;
+    if (code != 0)
+        IT_FAIL("bots: expected exit status 0, got %s %d", code < 0 ? "timeout" : "status", code);
+    if (!line) {
+        IT_FAIL("bots printed no summary line; output:\n%s", out ? out : "(none)");
+    } else {
+        int ok = 1;
+        double connected = field(line, "connected=", &ok), logged = field(line, "logged_in=", &ok),
+               echoes = field(line, "echoes=", &ok), viol = field(line, "violations=", &ok),
+               fails = field(line, "fails=", &ok);
+        field(line, "moves=", &ok);
+        field(line, "delay_mean_ms=", &ok);
+        field(line, "delay_p99_ms=", &ok);
+        field(line, "lost=", &ok);
+        const char *nl = strchr(line, '\n');
+        it_note("%.*s", nl ? (int)(nl - line) : (int)strlen(line), line);
+        if (!ok)
+            IT_FAIL("bots summary line lacks a field");
+        IT_CHECK_INT(connected, 5);
+        IT_CHECK_INT(logged, 5);
+        IT_CHECK(echoes > 0);
+        IT_CHECK_INT(viol, 0);
+        IT_CHECK_INT(fails, 0);
+    }
+    if (it_failures && out)
+        fprintf(stderr, "  bots output:\n%s\n", out);
+    free(out);
+    /* The bots are gone; the host still answers. */
+    struct tc *c = login_or_die(h.port, "after-bots");
+    require_all_count(&c, 1, 1, "after the bots");
+    check_clean(&c, 1);
+    tc_free(c);
+    finish_host(&h);
+}
+
+/* ==== main =============================================================== */
+
+struct it_case {
+    const char *name;
+    void (*fn)(void);
+};
+
+static const struct it_case cases[] = {
+    {"ten_players", case_ten_players},
+    {"moves_agree", case_moves_agree},
+    {"edge_and_blocked", case_edge_and_blocked},
+    {"join_leave_notices", case_join_leave_notices},
+    {"game_full", case_game_full},
+    {"name_rules", case_name_rules},
+    {"malformed", case_malformed},
+    {"slow_reader", case_slow_reader},
+    {"view_range", case_view_range},
+    {"churn", case_churn},
+    {"shutdown", case_shutdown},
+    {"bots", case_bots},
+    {NULL, NULL},
+};
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: itest --host \"PATH [ARGS...]\" --backend NAME [--case NAME] [--list]\n");
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    const char *host = NULL, *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--host") == 0 && i + 1 < argc)
+            host = argv[++i];
+        else if (strcmp(argv[i], "--backend") == 0 && i + 1 < argc)
+            it_backend = argv[++i];
+        else if (strcmp(argv[i], "--case") == 0 && i + 1 < argc)
+            only = argv[++i];
+        else if (strcmp(argv[i], "--list") == 0) {
+            for (const struct it_case *c = cases; c->name; c++)
+                puts(c->name);
+            return 0;
+        } else
+            return usage();
+    }
+    if (!host || it_set_host(host) != 0)
+        return usage();
+    it_init();
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    int ran = 0, failed = 0;
+    for (const struct it_case *c = cases; c->name; c++) {
+        if (only && strcmp(only, c->name) != 0)
+            continue;
+        int before = it_failures;
+        it_case_name = c->name;
+        alarm(170);
+        uint64_t t0 = sys_now_ms();
+        c->fn();
+        ran++;
+        if (it_failures != before)
+            failed++;
+        printf("%s %s (%s, %llu ms)\n", it_failures == before ? "ok  " : "FAIL", c->name, it_backend,
+               (unsigned long long)(sys_now_ms() - t0));
+    }
+    if (ran == 0) {
+        fprintf(stderr, "no case named %s\n", only ? only : "(any)");
+        return 2;
+    }
+    printf("%d passed, %d failed\n", ran - failed, failed);
+    return failed ? 1 : 0;
+}
