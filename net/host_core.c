@@ -75,7 +75,7 @@ struct conn {
     int sending;
     int close_when_sent;
     struct host_conn_io io; /* the backend's */
-    const char *drop_why;             /* set once with drop_queued */
+    const char *drop_why;             /* world lock: set with drop_queued */
 
     struct conn *next_free;
 };
@@ -192,12 +192,8 @@ static void conn_leave_world(struct host *h, struct conn *c, uint8_t why, const 
         return;
     world_leave(h->world, c->slot, why);
     c->logged_in = 0;
-    if (why == REMOVE_DROPPED)
-        host_log("drop id=%u name=\"%s\" why=%s (players %u/%u)", c->id, c->name, reason,
-                 world_count(h->world), h->cfg.max_players);
-    else
-        host_log("leave id=%u name=\"%s\" why=%s (players %u/%u)", c->id, c->name, reason,
-                 world_count(h->world), h->cfg.max_players);
+    host_log("%s id=%u name=\"%s\" from %s why=%s (players %u/%u)", why == REMOVE_DROPPED ? "drop" : "leave",
+             c->id, c->name, c->peer, reason, world_count(h->world), h->cfg.max_players);
     if (world_count(h->world) < h->cfg.max_players)
         h->full_logged = 0;
 }
@@ -256,7 +252,8 @@ static void worker_mark_drop(struct worker *w, struct conn *c, const char *why)
 {
     if (!atomic_exchange(&c->drop_queued, 1)) {
         c->drop_why = why;
-        w->drops[w->ndrops++] = c;
+        w->drops[w->ndrops].c = c;
+        w->drops[w->ndrops++].gen = atomic_load(&c->gen);
     }
 }
 
@@ -392,11 +389,15 @@ static void worker_run_drops(struct worker *w)
     pthread_mutex_lock(&h->world_lock);
     /* Dropping a player tells others in view, which may push another slow
      * reader over its bound: the list can grow while we walk it. */
-    for (size_t i = 0; i < w->ndrops; i++)
-        conn_close_locked(h, w->drops[i], REMOVE_DROPPED, w->drops[i]->drop_why);
+    for (size_t i = 0; i < w->ndrops; i++) {
+        struct conn *c = w->drops[i].c;
+        /* The slot may have closed and gone to someone else meanwhile. */
+        if (atomic_load(&c->gen) == w->drops[i].gen)
+            conn_close_locked(h, c, REMOVE_DROPPED, c->drop_why);
+    }
     pthread_mutex_unlock(&h->world_lock);
     for (size_t i = 0; i < w->ndrops; i++)
-        atomic_store(&w->drops[i]->drop_queued, 0);
+        atomic_store(&w->drops[i].c->drop_queued, 0);
     w->ndrops = 0;
 }
 
@@ -472,11 +473,10 @@ struct conn *core_on_accept(struct worker *w, sys_socket s, const char *peer)
     reasm_init(&c->rx);
     c->linger = 0;
     c->accepted_ms = sys_now_ms();
-    c->drop_why = NULL;
     memset(&c->io, 0, sizeof c->io);
     atomic_store(&c->refs, 1);
-    atomic_store(&c->flush_queued, 0);
-    atomic_store(&c->drop_queued, 0);
+    /* flush_queued and drop_queued are left alone: set, they mean the slot
+     * is still on some worker's list, and that list clears them. */
     atomic_store(&c->state, CONN_OPEN);
     atomic_store(&h->emfile_logged, 0);
     return c;
@@ -510,14 +510,6 @@ uint8_t *core_recv_space(struct conn *c, size_t *room)
     return reasm_space(&c->rx, room);
 }
 
-static void log_bad(struct conn *c, const char *what)
-{
-    if (c->logged_in)
-        host_log("bad input from id=%u name=\"%s\" (%s): %s", c->id, c->name, c->peer, what);
-    else
-        host_log("bad input from %s: %s", c->peer, what);
-}
-
 /* Handles one CS_LOGIN under world_lock. Returns 0 to go on reading, 1 to
  * stop (the connection lingers until the failure has been sent). */
 static int on_login(struct host *h, struct conn *c, const struct proto_msg *m)
@@ -545,23 +537,24 @@ static int on_login(struct host *h, struct conn *c, const struct proto_msg *m)
 }
 
 /* One whole packet under world_lock. Returns 0 to go on, 1 to linger (the
- * connection closes once its output is sent), -1 for bad input. */
-static int dispatch(struct host *h, struct conn *c, const uint8_t *pkt, size_t size)
+ * connection closes once its output is sent), -1 for bad input with *bad
+ * saying what was wrong. */
+static int dispatch(struct host *h, struct conn *c, const uint8_t *pkt, size_t size, const char **bad)
 {
     struct proto_msg m;
     int err = proto_decode(PROTO_TO_HOST, pkt, size, &m);
     if (err) {
-        log_bad(c, proto_strerror(err));
+        *bad = proto_strerror(err);
         return -1;
     }
     if (!c->logged_in && m.type != CS_LOGIN) {
-        log_bad(c, m.type == CS_LOGOUT ? "CS_LOGOUT before CS_LOGIN" : "a packet before CS_LOGIN");
+        *bad = "a packet before CS_LOGIN";
         return -1;
     }
     switch (m.type) {
     case CS_LOGIN:
         if (c->logged_in) {
-            log_bad(c, "a second CS_LOGIN");
+            *bad = "a second CS_LOGIN";
             return -1;
         }
         return on_login(h, c, &m);
@@ -586,18 +579,22 @@ static int dispatch_all(struct worker *w, struct conn *c)
     struct host *h = w->h;
     const uint8_t *pkt;
     size_t size;
+    const char *bad = NULL;
     int r = 0, got;
     pthread_mutex_lock(&h->world_lock);
     while (r == 0 && (got = reasm_next(&c->rx, PROTO_TO_HOST, &pkt, &size)) != 0) {
         if (got < 0) {
-            log_bad(c, proto_strerror(got));
+            bad = proto_strerror(got);
             r = -1;
         } else {
-            r = dispatch(h, c, pkt, size);
+            r = dispatch(h, c, pkt, size, &bad);
         }
     }
-    if (r < 0)
-        conn_close_locked(h, c, REMOVE_DROPPED, "bad input");
+    if (r < 0) {
+        char why[96];
+        snprintf(why, sizeof why, "bad input: %s", bad);
+        conn_close_locked(h, c, REMOVE_DROPPED, why);
+    }
     pthread_mutex_unlock(&h->world_lock);
     return r;
 }

@@ -54,7 +54,10 @@ struct worker {
     struct conn **dirty;
     size_t ndirty;
     /* Connections to drop for cause once the world lock is released. */
-    struct conn **drops;
+    struct host_drop {
+        struct conn *c;
+        uint32_t gen;
+    } *drops;
     size_t ndrops;
     uint64_t next_tick_ms;
 };
