@@ -36,7 +36,8 @@ configure_build() { # dir [cmake args...]
     local dir=$1
     shift
     cmake -S "$top" -B "$dir" -G Ninja "$@" >/dev/null
-    cmake --build "$dir" -j "$jobs"
+    # Build chatter goes to stderr: stdout is the game's (`listening on`).
+    cmake --build "$dir" -j "$jobs" ${PAWN_TARGET:+--target "$PAWN_TARGET"} >&2
 }
 
 # --- tests --------------------------------------------------------------------
@@ -98,7 +99,8 @@ cmd_build() {
 }
 
 cmd_run() {
-    cmd_build
+    need_pkgs "${base_pkgs[@]}"
+    PAWN_TARGET=pawnparty configure_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
     # The game window comes with its own issue; until then the game is the
     # dedicated host, which `pawnparty bots` (or any client) can join.
     [ $# -gt 0 ] || set -- --headless

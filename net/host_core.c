@@ -401,6 +401,8 @@ static void worker_run_drops(struct worker *w)
     w->ndrops = 0;
 }
 
+static void core_tick(struct worker *w);
+
 void core_after_batch(struct worker *w)
 {
     tl_worker = w;
@@ -408,6 +410,7 @@ void core_after_batch(struct worker *w)
     for (size_t i = 0; i < w->ndirty; i++)
         conn_flush(w, w->dirty[i]);
     w->ndirty = 0;
+    core_tick(w);
 }
 
 /*
@@ -416,7 +419,7 @@ void core_after_batch(struct worker *w)
  * under the world lock because logged_in is the world's; at 20,000 slots
  * that is a few tens of microseconds a second.
  */
-void core_tick(struct worker *w)
+static void core_tick(struct worker *w)
 {
     struct host *h = w->h;
     uint64_t now = sys_now_ms();

@@ -12,7 +12,6 @@
  * connection; arming EPOLLOUT goes to the owner's set under the
  * connection's lock.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -141,9 +140,8 @@ static void ep_accept(struct worker *w)
                 core_on_accept_error(w, sys_error_from_os(errno));
             return;
         }
-        char peer[48], ip[INET_ADDRSTRLEN] = "?";
-        inet_ntop(AF_INET, &sa.sin_addr, ip, sizeof ip);
-        snprintf(peer, sizeof peer, "%s:%u", ip, ntohs(sa.sin_port));
+        char peer[SYS_ADDR_LEN];
+        sys_format_addr(&sa, peer, sizeof peer);
         struct conn *c = core_on_accept(w, s, peer);
         if (!c)
             continue;
@@ -242,7 +240,6 @@ static void ep_run(struct worker *w)
         for (int i = 0; i < n; i++)
             ep_event(w, &ev[i]);
         core_after_batch(w);
-        core_tick(w);
     }
 }
 

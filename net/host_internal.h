@@ -85,11 +85,10 @@ uint8_t *core_recv_space(struct conn *c, size_t *room);
 int core_on_recv(struct worker *w, struct conn *c, long n);
 /* A send completed with n bytes (>= 0) or a SYS_E_*. Do not touch c after. */
 void core_on_send(struct worker *w, struct conn *c, long n);
-/* End of a batch: one send per dirty connection, then drops. */
-void core_after_batch(struct worker *w);
-/* Housekeeping (the login timeout). A backend calls it after every batch
+/* End of a batch: drops, then one send per dirty connection, then the
+ * housekeeping (the login timeout). A backend calls it after every batch
  * and wakes at least every HOST_TICK_MS to do so. */
-void core_tick(struct worker *w);
+void core_after_batch(struct worker *w);
 #define HOST_TICK_MS 1000
 
 /* Identity of a connection for stale-event checks: slot | generation<<32. */

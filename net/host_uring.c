@@ -11,7 +11,6 @@
  * (slot | generation << 32) with the operation in bits 24..31 of the slot
  * half (slots stay below 2^24).
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <liburing.h>
 #include <netinet/in.h>
@@ -165,9 +164,8 @@ static void ur_accepted(struct worker *w, int res)
         if (res != -EINTR && res != -ECONNABORTED && res != -ECANCELED)
             core_on_accept_error(w, sys_error_from_os(-res));
     } else {
-        char peer[48], ip[INET_ADDRSTRLEN] = "?";
-        inet_ntop(AF_INET, &u->acc_addr.sin_addr, ip, sizeof ip);
-        snprintf(peer, sizeof peer, "%s:%u", ip, ntohs(u->acc_addr.sin_port));
+        char peer[SYS_ADDR_LEN];
+        sys_format_addr(&u->acc_addr, peer, sizeof peer);
         struct conn *c = core_on_accept(w, res, peer);
         if (c)
             ur_post_recv(w, c);
@@ -224,7 +222,6 @@ static void ur_run(struct worker *w)
         }
         io_uring_cq_advance(&u->ring, seen);
         core_after_batch(w);
-        core_tick(w);
     }
 }
 

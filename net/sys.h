@@ -83,6 +83,10 @@ uint32_t sys_raise_fd_limit(void);
 sys_socket sys_fd_spare_take(void);
 void sys_fd_spare_release(sys_socket s);
 
+/* "a.b.c.d:port" for a struct sockaddr_in (or sockaddr_in6). */
+#define SYS_ADDR_LEN 64
+void sys_format_addr(const void *sockaddr, char *out, size_t len);
+
 /* Monotonic clocks. */
 uint64_t sys_now_ms(void);
 uint64_t sys_now_us(void);

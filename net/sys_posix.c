@@ -9,6 +9,7 @@
  */
 #include "sys.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -501,4 +502,21 @@ sys_socket sys_fd_spare_take(void)
 void sys_fd_spare_release(sys_socket s)
 {
     close((int)s);
+}
+
+void sys_format_addr(const void *sockaddr, char *out, size_t len)
+{
+    const struct sockaddr *sa = sockaddr;
+    char ip[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = sockaddr;
+        inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip);
+        port = ntohs(in->sin_port);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = sockaddr;
+        inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip);
+        port = ntohs(in6->sin6_port);
+    }
+    snprintf(out, len, "%s:%u", ip, port);
 }
