@@ -1,0 +1,54 @@
+/*
+ * A client connection on its own network thread: it connects, logs in,
+ * reads and decodes packets and hands each one to the owner's callbacks;
+ * the owner queues moves and chat from any thread. The render loop never
+ * blocks on the network. net/ never includes SDL: the game's callbacks turn
+ * packets into SDL user events (game/), bots and tests use them directly.
+ *
+ * The loop itself is per platform: poll() on Linux (client_poll.c),
+ * WSAEventSelect on Windows (client_wsa.c). Everything else is shared
+ * (client.c).
+ */
+#ifndef PAWN_NET_CLIENT_H
+#define PAWN_NET_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+struct client_callbacks {
+    /* Every decoded host->client packet, in order, on the network thread.
+     * m is valid only during the call. */
+    void (*on_packet)(void *ctx, const struct proto_msg *m);
+    /* Called once, last, on the network thread: why the connection ended.
+     * 0 after client_stop; SYS_E_CLOSED when the host closed it (or quit);
+     * SYS_E_CONNREFUSED, SYS_E_UNREACH, SYS_E_TIMEDOUT, SYS_E_RESOLVE when
+     * it never connected; SYS_E_RESET when it was lost; a PROTO_E_* when
+     * the host sent bytes that break the protocol. */
+    void (*on_closed)(void *ctx, int err);
+    void *ctx;
+};
+
+struct client;
+
+/*
+ * Starts the network thread, which connects to host:port (timeout
+ * connect_timeout_ms), sends CS_LOGIN with name and version 1, then reads.
+ * Returns 0 and *out, or a negative SYS_E_* / PROTO_E_NAME (bad name) at
+ * once without starting anything. Free with client_stop.
+ */
+int client_start(const char *host, uint16_t port, const char *name, int connect_timeout_ms,
+                 const struct client_callbacks *cb, struct client **out);
+
+/* Queue CS_MOVE (move_time = this machine's clock in ms) or CS_CHAT; any
+ * thread. Return 0, or SYS_E_CLOSED when the connection is gone,
+ * PROTO_E_TEXT for bad chat text. */
+int client_move(struct client *c, uint8_t dir);
+int client_chat(struct client *c, const char *text, size_t len);
+
+/* Sends CS_LOGOUT if logged in, stops and joins the thread (on_closed has
+ * run when it returns) and frees c. Not from inside a callback. */
+void client_stop(struct client *c);
+
+#endif
