@@ -29,8 +29,9 @@ need_pkgs() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
-base_pkgs=(cmake ninja-build gcc libc6-dev pkg-config liburing-dev)
-test_pkgs=(clang libclang-rt-14-dev)
+base_pkgs=(cmake ninja-build gcc libc6-dev pkg-config liburing-dev
+    libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libfontconfig-dev fontconfig fonts-nanum)
+test_pkgs=(clang libclang-rt-14-dev xvfb xdotool imagemagick x11-utils)
 
 configure_build() { # dir [cmake args...]
     local dir=$1
