@@ -42,13 +42,19 @@ int client_start(const char *host, uint16_t port, const char *name, int connect_
                  const struct client_callbacks *cb, struct client **out);
 
 /* Queue CS_MOVE (move_time = this machine's clock in ms) or CS_CHAT; any
- * thread. Return 0, or SYS_E_CLOSED when the connection is gone,
- * PROTO_E_TEXT for bad chat text. */
+ * thread. Return 0, or SYS_E_CLOSED when the connection is gone (or
+ * client_stop has begun), PROTO_E_TEXT for bad chat text, PROTO_E_DIR for
+ * a direction above 3, SYS_E_AGAIN when 64 KiB are queued already (the
+ * host is not reading). Packets queued before the connect completes are
+ * sent after CS_LOGIN, in order. */
 int client_move(struct client *c, uint8_t dir);
 int client_chat(struct client *c, const char *text, size_t len);
 
 /* Sends CS_LOGOUT if logged in, stops and joins the thread (on_closed has
- * run when it returns) and frees c. Not from inside a callback. */
+ * run when it returns) and frees c. Not from inside a callback. It waits
+ * at most about a second for the logout to go out and the host to close;
+ * while the connect is still in progress it waits for that to end (up to
+ * connect_timeout_ms), since the connect itself cannot be interrupted. */
 void client_stop(struct client *c);
 
 #endif

@@ -22,9 +22,15 @@
 
 struct discovery_answer {
     uint16_t tcp_port;
-    uint8_t players, max_players;
+    uint8_t players, max_players; /* counts above 255 are sent as 255 */
     char name[PROTO_NAME_LEN]; /* NUL-terminated, validated */
 };
+
+/* A player count in the answer's u8 (a host may allow more than 255). */
+static inline uint8_t discovery_count8(uint32_t n)
+{
+    return n > 255 ? 255 : (uint8_t)n;
+}
 
 /* The wire form, pure functions (unit-tested). encode returns the length
  * (40), or PROTO_E_NAME; decode returns 0 or a negative PROTO_E_*. */
@@ -37,7 +43,10 @@ uint16_t discovery_port(void);
 
 /* ---- host side: a responder thread -------------------------------------- */
 
-/* Reports the current answer (players may change between queries). */
+/* Reports the current answer (players may change between queries), on the
+ * responder's thread. *a arrives zeroed with the name "Pawn Party"; fill
+ * tcp_port and the counts (discovery_count8) and, if the game has one, the
+ * name. An answer whose name breaks the name rules is not sent. */
 typedef void (*discovery_status_fn)(void *ctx, struct discovery_answer *a);
 
 struct discovery_responder;
@@ -51,16 +60,21 @@ void discovery_responder_stop(struct discovery_responder *r);
 /* ---- client side: nonblocking queries ------------------------------------ */
 
 struct discovery_game {
-    char host[64]; /* the answering address, as text */
+    char host[64]; /* the answering address as numeric text, no port:
+                    * join host at a.tcp_port */
     struct discovery_answer a;
 };
 
 struct discovery_query;
 
+/* A UDP socket on any free port. SYS_E_INVAL when PAWNPARTY_DISCOVERY_ADDR
+ * is set but is not an IPv4 address (never a silent broadcast instead). */
 int discovery_query_open(struct discovery_query **out);
 /* Sends one query to PAWNPARTY_DISCOVERY_ADDR (or the broadcast address). */
 int discovery_query_send(struct discovery_query *q);
-/* Without waiting: 1 and *g for an answer that arrived, 0 when none. */
+/* Without waiting: 1 and *g for an answer that arrived, 0 when none, or a
+ * SYS_E_*. Datagrams that are not valid answers are skipped. Dedupe (one
+ * host answering several queries) is the caller's job. */
 int discovery_query_poll(struct discovery_query *q, struct discovery_game *g);
 void discovery_query_close(struct discovery_query *q);
 

@@ -36,6 +36,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "discovery.h"
 #include "host_internal.h"
 #include "proto.h"
 #include "world.h"
@@ -102,6 +103,7 @@ struct host {
 
     int nworkers;
     struct worker *workers;
+    struct discovery_responder *discovery; /* NULL when the port was refused */
 };
 
 static _Thread_local struct worker *tl_worker;
@@ -830,6 +832,31 @@ static int host_start_workers(struct host *h)
     return 0;
 }
 
+/* Discovery's answer, from its own thread: the count is the world's. */
+static void host_discovery_status(void *ctx, struct discovery_answer *a)
+{
+    struct host *h = ctx;
+    pthread_mutex_lock(&h->world_lock);
+    uint32_t players = world_count(h->world);
+    pthread_mutex_unlock(&h->world_lock);
+    a->tcp_port = h->port;
+    a->players = discovery_count8(players);
+    a->max_players = discovery_count8(h->cfg.max_players);
+    if (h->cfg.name)
+        snprintf(a->name, sizeof a->name, "%s", h->cfg.name);
+}
+
+/* A game others on the LAN can find; without it the game still runs. */
+static void host_start_discovery(struct host *h)
+{
+    int err = discovery_responder_start(host_discovery_status, h, &h->discovery);
+    if (err) {
+        h->discovery = NULL;
+        host_log("LAN discovery is off (udp port %u: %s); players can still join by address", discovery_port(),
+                 sys_strerror(err));
+    }
+}
+
 int host_start(const struct host_cfg *cfg, struct host **out)
 {
     struct host *h = calloc(1, sizeof *h);
@@ -862,6 +889,7 @@ int host_start(const struct host_cfg *cfg, struct host **out)
         h->be->fini(h);
         goto fail;
     }
+    host_start_discovery(h);
     host_log("hosting on port %u: backend %s, %d worker threads, board %ux%u, view %u, max players %u",
              h->port, h->be->name, h->nworkers, h->cfg.board_w, h->cfg.board_h,
              h->cfg.view ? h->cfg.view : (h->cfg.board_w > h->cfg.board_h ? h->cfg.board_w : h->cfg.board_h),
@@ -882,6 +910,8 @@ void host_stop(struct host *h)
 
 void host_destroy(struct host *h)
 {
+    if (h->discovery)
+        discovery_responder_stop(h->discovery);
     for (int i = 0; i < h->nworkers; i++)
         pthread_join(h->workers[i].thread, NULL);
     h->be->fini(h);

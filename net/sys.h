@@ -87,6 +87,34 @@ void sys_fd_spare_release(sys_socket s);
 #define SYS_ADDR_LEN 64
 void sys_format_addr(const void *sockaddr, char *out, size_t len);
 
+/* ---- UDP, for LAN discovery ---------------------------------------------- */
+
+/* Flags for sys_udp_open. */
+enum sys_udp_flag {
+    SYS_UDP_REUSE = 1,     /* SO_REUSEADDR (+ SO_REUSEPORT where it exists):
+                            * several hosts on one machine share the port */
+    SYS_UDP_BROADCAST = 2, /* SO_BROADCAST: may send to a broadcast address */
+};
+
+/* An IPv4 UDP socket bound to all addresses on port (0 = any free port),
+ * nonblocking. *bound (may be NULL) gets the real port. The caller owns the
+ * socket and closes it with sys_close. */
+int sys_udp_open(uint16_t port, int flags, sys_socket *out, uint16_t *bound);
+
+/* 1 when s is a dotted IPv4 address ("127.0.0.1"), else 0. No name lookup. */
+int sys_ipv4_valid(const char *s);
+
+/* One datagram to ipv4:port. ipv4 must be a numeric address (no name
+ * lookup, so it never blocks). Returns the bytes sent or a SYS_E_*
+ * (SYS_E_INVAL for an address that does not parse). */
+long sys_sendto(sys_socket s, const void *buf, size_t len, const char *ipv4, uint16_t port);
+
+/* One datagram, without waiting: its length (a longer datagram is cut to
+ * len), or SYS_E_AGAIN when none is queued, or another SYS_E_*. The
+ * sender's address goes to ip (numeric text, no port; SYS_ADDR_LEN is
+ * enough) and *port, either may be NULL. */
+long sys_recvfrom(sys_socket s, void *buf, size_t len, char *ip, size_t iplen, uint16_t *port);
+
 /* Monotonic clocks. */
 uint64_t sys_now_ms(void);
 uint64_t sys_now_us(void);

@@ -520,3 +520,105 @@ void sys_format_addr(const void *sockaddr, char *out, size_t len)
     }
     snprintf(out, len, "%s:%u", ip, port);
 }
+
+/* ------------------------------------------------------------------------
+ * UDP, for LAN discovery
+ * ---------------------------------------------------------------------- */
+
+/* SO_REUSEADDR lets a second socket bind the port; on Linux and the BSDs
+ * SO_REUSEPORT is what lets two *running* hosts share a UDP port. On Linux
+ * a unicast datagram then goes to one of them (hashed on the sender's
+ * address), a broadcast to all. */
+static int udp_set_reuse(int fd)
+{
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0)
+        return sys_last_error();
+#ifdef SO_REUSEPORT
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
+        return sys_last_error();
+#endif
+    return SYS_OK;
+}
+
+static int udp_set_broadcast(int fd)
+{
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) != 0)
+        return sys_last_error();
+    return SYS_OK;
+}
+
+int sys_udp_open(uint16_t port, int flags, sys_socket *out, uint16_t *bound)
+{
+    struct sockaddr_in sin;
+    socklen_t len = sizeof sin;
+    int err = SYS_OK;
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_UDP);
+
+    if (fd < 0)
+        return sys_last_error();
+    if (flags & SYS_UDP_REUSE)
+        err = udp_set_reuse(fd);
+    if (err == SYS_OK && (flags & SYS_UDP_BROADCAST))
+        err = udp_set_broadcast(fd);
+    if (err != SYS_OK)
+        goto fail;
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_ANY);
+    sin.sin_port = htons(port);
+    if (bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
+        getsockname(fd, (struct sockaddr *)&sin, &len) != 0) {
+        err = sys_last_error();
+        goto fail;
+    }
+    if (bound != NULL)
+        *bound = ntohs(sin.sin_port);
+    *out = fd;
+    return SYS_OK;
+fail:
+    close(fd);
+    return err;
+}
+
+int sys_ipv4_valid(const char *s)
+{
+    struct in_addr a;
+    return s != NULL && inet_pton(AF_INET, s, &a) == 1;
+}
+
+long sys_sendto(sys_socket s, const void *buf, size_t len, const char *ipv4, uint16_t port)
+{
+    struct sockaddr_in to;
+    ssize_t n;
+
+    memset(&to, 0, sizeof to);
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    if (ipv4 == NULL || inet_pton(AF_INET, ipv4, &to.sin_addr) != 1)
+        return SYS_E_INVAL;
+    do
+        n = sendto((int)s, buf, len, MSG_NOSIGNAL, (struct sockaddr *)&to, sizeof to);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? sys_last_error() : (long)n;
+}
+
+long sys_recvfrom(sys_socket s, void *buf, size_t len, char *ip, size_t iplen, uint16_t *port)
+{
+    struct sockaddr_in from;
+    socklen_t fromlen = sizeof from;
+    ssize_t n;
+
+    memset(&from, 0, sizeof from);
+    do
+        n = recvfrom((int)s, buf, len, MSG_DONTWAIT, (struct sockaddr *)&from, &fromlen);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return sys_last_error();
+    if (ip != NULL && iplen > 0 && inet_ntop(AF_INET, &from.sin_addr, ip, (socklen_t)iplen) == NULL)
+        ip[0] = '\0';
+    if (port != NULL)
+        *port = ntohs(from.sin_port);
+    return (long)n;
+}

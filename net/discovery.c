@@ -1,0 +1,285 @@
+/*
+ * LAN discovery (net/discovery.h, docs/protocol.md "LAN discovery").
+ *
+ * The datagrams, byte by byte:
+ *
+ *   query   0 'P'  1 'P'  2 'Q'  3 '1'                                4 bytes
+ *   answer  0 'P'  1 'P'  2 'R'  3 '1'  4..5 u16 tcp_port (LE)
+ *           6 u8 players  7 u8 max_players  8..39 name[32]           40 bytes
+ *
+ * Three parts: the pure codec; the host's responder, a thread that answers
+ * each query to its sender; the client's nonblocking query. Neither side
+ * ever sends anywhere but to PAWNPARTY_DISCOVERY_ADDR (the client) or to
+ * the sender of a query (the responder).
+ */
+#include "discovery.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client_internal.h"
+#include "sys.h"
+#include "wire.h"
+
+static const uint8_t query_magic[DISCOVERY_QUERY_LEN] = {'P', 'P', 'Q', '1'};
+static const uint8_t answer_magic[4] = {'P', 'P', 'R', '1'};
+
+/* What a real LAN game sends to when PAWNPARTY_DISCOVERY_ADDR is not set.
+ * Tests and development machines always set it (docs/protocol.md). */
+#define DISCOVERY_BROADCAST "255.255.255.255"
+/* Big enough that a datagram longer than an answer is seen as too long. */
+#define DISCOVERY_RECV_MAX 512
+
+/* ------------------------------------------------------------------------
+ * The codec (pure)
+ * ---------------------------------------------------------------------- */
+
+int discovery_encode_answer(const struct discovery_answer *a, uint8_t out[DISCOVERY_ANSWER_LEN])
+{
+    uint8_t raw[PROTO_NAME_LEN];
+    int err = proto_name_pack(a->name, raw);
+
+    if (err != PROTO_OK)
+        return err;
+    memcpy(out, answer_magic, sizeof answer_magic);
+    wire_put16(out + 4, a->tcp_port);
+    out[6] = a->players;
+    out[7] = a->max_players;
+    memcpy(out + 8, raw, PROTO_NAME_LEN);
+    return DISCOVERY_ANSWER_LEN;
+}
+
+int discovery_decode_answer(const uint8_t *buf, size_t len, struct discovery_answer *a)
+{
+    if (len != DISCOVERY_ANSWER_LEN)
+        return PROTO_E_SIZE;
+    if (memcmp(buf, answer_magic, sizeof answer_magic) != 0)
+        return PROTO_E_TYPE;
+    a->tcp_port = wire_u16(buf + 4);
+    a->players = buf[6];
+    a->max_players = buf[7];
+    return proto_name_check(buf + 8, a->name);
+}
+
+int discovery_is_query(const uint8_t *buf, size_t len)
+{
+    return len == DISCOVERY_QUERY_LEN && memcmp(buf, query_magic, DISCOVERY_QUERY_LEN) == 0;
+}
+
+/* 1..65535, decimal digits only; anything else is not a port. */
+static int parse_port(const char *s, uint16_t *out)
+{
+    unsigned long v = 0;
+
+    if (s == NULL || *s == '\0')
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        v = v * 10 + (unsigned long)(*s - '0');
+        if (v > 65535)
+            return -1;
+    }
+    if (v == 0)
+        return -1;
+    *out = (uint16_t)v;
+    return 0;
+}
+
+uint16_t discovery_port(void)
+{
+    uint16_t port;
+    if (parse_port(getenv("PAWNPARTY_DISCOVERY_PORT"), &port) == 0)
+        return port;
+    return PROTO_DISCOVERY_PORT;
+}
+
+/* ------------------------------------------------------------------------
+ * The host's responder
+ * ---------------------------------------------------------------------- */
+
+struct discovery_responder {
+    sys_socket s;
+    discovery_status_fn status;
+    void *ctx;
+    struct client_loop *loop; /* woken by discovery_responder_stop */
+    struct client_thread *thread;
+    _Atomic int stop;
+};
+
+/* Answers one query to its sender. A failed send is dropped: the client
+ * asks again, as it would for a datagram lost on the LAN. */
+static void responder_answer(struct discovery_responder *r, const char *ip, uint16_t port)
+{
+    struct discovery_answer a;
+    uint8_t out[DISCOVERY_ANSWER_LEN];
+
+    memset(&a, 0, sizeof a);
+    strcpy(a.name, "Pawn Party"); /* in case the status callback leaves it */
+    r->status(r->ctx, &a);
+    if (discovery_encode_answer(&a, out) < 0)
+        return;
+    (void)sys_sendto(r->s, out, sizeof out, ip, port);
+}
+
+/* At most this many datagrams per wake-up, so that a flood cannot keep
+ * the thread from seeing discovery_responder_stop. */
+#define RESPONDER_BATCH 64
+
+/* Reads the queued datagrams; anything that is not a query is ignored. */
+static void responder_drain(struct discovery_responder *r)
+{
+    uint8_t buf[DISCOVERY_RECV_MAX];
+    char ip[SYS_ADDR_LEN];
+    uint16_t port;
+
+    for (int i = 0; i < RESPONDER_BATCH; i++) {
+        long n = sys_recvfrom(r->s, buf, sizeof buf, ip, sizeof ip, &port);
+        if (n == SYS_E_AGAIN)
+            return;
+        if (n == SYS_E_INTR || n == SYS_E_RESET || n == SYS_E_CONNREFUSED)
+            continue; /* an ICMP error for an earlier answer (Windows) */
+        if (n < 0)
+            return;
+        if (port != 0 && discovery_is_query(buf, (size_t)n))
+            responder_answer(r, ip, port);
+    }
+}
+
+static void responder_main(void *arg)
+{
+    struct discovery_responder *r = arg;
+
+    while (!atomic_load(&r->stop)) {
+        int fired = client_loop_wait(r->loop, r->s, CLIENT_EV_READ, -1);
+        if (fired < 0)
+            sys_sleep_ms(10); /* should not happen; do not spin */
+        else if (fired & CLIENT_EV_READ)
+            responder_drain(r);
+    }
+}
+
+static void responder_free(struct discovery_responder *r)
+{
+    client_loop_close(r->loop);
+    sys_close(r->s);
+    free(r);
+}
+
+int discovery_responder_start(discovery_status_fn status, void *ctx, struct discovery_responder **out)
+{
+    struct discovery_responder *r;
+    int err;
+
+    if (status == NULL || out == NULL)
+        return SYS_E_INVAL;
+    r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return SYS_E_NOMEM;
+    r->s = SYS_BAD_SOCKET;
+    r->status = status;
+    r->ctx = ctx;
+    if ((err = sys_udp_open(discovery_port(), SYS_UDP_REUSE, &r->s, NULL)) != SYS_OK ||
+        (err = client_loop_open(&r->loop)) != SYS_OK ||
+        (err = client_thread_start(responder_main, r, &r->thread)) != SYS_OK)
+        goto fail;
+    *out = r;
+    return SYS_OK;
+fail:
+    responder_free(r);
+    return err;
+}
+
+void discovery_responder_stop(struct discovery_responder *r)
+{
+    if (r == NULL)
+        return;
+    atomic_store(&r->stop, 1);
+    client_loop_wake(r->loop);
+    client_thread_join(r->thread);
+    responder_free(r);
+}
+
+/* ------------------------------------------------------------------------
+ * The client's query
+ * ---------------------------------------------------------------------- */
+
+struct discovery_query {
+    sys_socket s;
+    char to[SYS_ADDR_LEN]; /* where queries go: a numeric IPv4 address */
+    uint16_t port;
+};
+
+/* PAWNPARTY_DISCOVERY_ADDR when set (and it must then be an IPv4 address:
+ * a typo must fail, never fall back to broadcasting), else the broadcast
+ * address. Sets *broadcast when the default is used. */
+static int query_target(char *to, size_t len, int *broadcast)
+{
+    const char *env = getenv("PAWNPARTY_DISCOVERY_ADDR");
+
+    *broadcast = env == NULL;
+    if (env == NULL)
+        env = DISCOVERY_BROADCAST;
+    if (!sys_ipv4_valid(env) || strlen(env) >= len)
+        return SYS_E_INVAL;
+    strcpy(to, env);
+    return SYS_OK;
+}
+
+int discovery_query_open(struct discovery_query **out)
+{
+    struct discovery_query *q;
+    int broadcast = 0;
+    int err;
+
+    if (out == NULL)
+        return SYS_E_INVAL;
+    q = calloc(1, sizeof *q);
+    if (q == NULL)
+        return SYS_E_NOMEM;
+    q->s = SYS_BAD_SOCKET;
+    q->port = discovery_port();
+    if ((err = query_target(q->to, sizeof q->to, &broadcast)) != SYS_OK ||
+        (err = sys_udp_open(0, broadcast ? SYS_UDP_BROADCAST : 0, &q->s, NULL)) != SYS_OK)
+        goto fail;
+    *out = q;
+    return SYS_OK;
+fail:
+    discovery_query_close(q);
+    return err;
+}
+
+int discovery_query_send(struct discovery_query *q)
+{
+    long n = sys_sendto(q->s, query_magic, sizeof query_magic, q->to, q->port);
+    return n < 0 ? (int)n : SYS_OK;
+}
+
+int discovery_query_poll(struct discovery_query *q, struct discovery_game *g)
+{
+    uint8_t buf[DISCOVERY_RECV_MAX];
+
+    for (;;) {
+        long n = sys_recvfrom(q->s, buf, sizeof buf, g->host, sizeof g->host, NULL);
+        if (n == SYS_E_AGAIN)
+            return 0;
+        /* A reset here is an ICMP "port unreachable" for an earlier query
+         * (Windows reports those on UDP sockets): nobody listened there. */
+        if (n == SYS_E_INTR || n == SYS_E_RESET || n == SYS_E_CONNREFUSED)
+            continue;
+        if (n < 0)
+            return (int)n;
+        if (discovery_decode_answer(buf, (size_t)n, &g->a) == PROTO_OK)
+            return 1;
+        /* Anything else on our port is not an answer: skip it. */
+    }
+}
+
+void discovery_query_close(struct discovery_query *q)
+{
+    if (q == NULL)
+        return;
+    sys_close(q->s);
+    free(q);
+}

@@ -1,0 +1,1291 @@
+/*
+ * The client network thread (net/client.h) and LAN discovery
+ * (net/discovery.h) against real sockets on 127.0.0.1.
+ *
+ *   client_test --host "PATH [PREFIX...]" --backend B --case NAME
+ *
+ * Cases with the real host (`pawnparty host --headless`, per backend):
+ *
+ *   join              SC_LOGIN_OK then its own PUT (why 1), on the network
+ *                     thread; a move is echoed; a Korean chat comes back;
+ *                     bad arguments are refused; client_stop -> on_closed(0)
+ *   two_clients       each sees the other; a move and a chat are seen
+ *   host_quits        SIGTERM to the host -> on_closed(SYS_E_CLOSED or RESET)
+ *   game_full         --max-players 1: SC_LOGIN_FAIL 1, then SYS_E_CLOSED
+ *   stop_logout       client_stop sends CS_LOGOUT: the other player sees
+ *                     SC_REMOVE_PLAYER why 1, the host logs why=logout
+ *   move_threads      client_move/chat from two threads while packets flow
+ *                     (the TSan build checks the locking)
+ *   quick_stop        client_stop right after client_start, many times
+ *
+ * Cases without the host (the backend does not matter):
+ *
+ *   refused           a closed port -> on_closed(SYS_E_CONNREFUSED) quickly
+ *   fake_stream       a scripted host: the exact CS_LOGIN bytes; packets cut
+ *                     into single bytes and many in one send arrive in order;
+ *                     a move and a chat queued before client_stop go out
+ *                     before CS_LOGOUT
+ *   fake_bad_stream   bytes that break the protocol -> on_closed(PROTO_E_*)
+ *   fake_stop_early   client_stop before SC_LOGIN_OK sends no CS_LOGOUT
+ *   discovery_find    an in-process responder is found with its fields
+ *   discovery_garbage garbage datagrams get no answer; it keeps answering
+ *   discovery_two     two responders on one port (SO_REUSEPORT)
+ *   discovery_bad_addr a bad PAWNPARTY_DISCOVERY_ADDR fails, never broadcasts
+ *
+ * Every wait is for an event (a callback, a packet, an exit) with a timeout;
+ * no sleep is an assertion. Discovery only ever talks to 127.0.0.1 on a port
+ * the case picked (PAWNPARTY_DISCOVERY_PORT), checked in main.
+ */
+#include "harness.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "client.h"
+#include "discovery.h"
+
+#define KOREAN_HELLO "\xEC\x95\x88\xEB\x85\x95\xED\x95\x98\xEC\x84\xB8\xEC\x9A\x94" /* 안녕하세요 */
+
+static pthread_t main_thread;
+
+/* ==== a recorder for one client's callbacks ============================== */
+
+/* What the network thread reported, for the test thread to wait on. */
+struct rec {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct proto_msg *q;
+    size_t head, len, cap;
+    int closed_calls;  /* on_closed calls: must end up 1 */
+    int closed_err;
+    int after_close;   /* callbacks after on_closed: must stay 0 */
+    int on_main;       /* callbacks on the test's main thread: must stay 0 */
+    int thread_moved;  /* callbacks on more than one thread: must stay 0 */
+    int have_thread;
+    pthread_t net;
+    uint32_t own_pos, own_chat; /* counted for move_threads */
+    uint32_t my_id;
+};
+
+static void rec_init(struct rec *r)
+{
+    pthread_condattr_t ca;
+    memset(r, 0, sizeof *r);
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->cv, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+static void rec_free(struct rec *r)
+{
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cv);
+    free(r->q);
+}
+
+/* Caller holds mu. */
+static void rec_note_thread(struct rec *r)
+{
+    pthread_t self = pthread_self();
+    if (pthread_equal(self, main_thread))
+        r->on_main++;
+    if (!r->have_thread) {
+        r->net = self;
+        r->have_thread = 1;
+    } else if (!pthread_equal(self, r->net)) {
+        r->thread_moved++;
+    }
+    if (r->closed_calls)
+        r->after_close++;
+}
+
+static void rec_on_packet(void *ctx, const struct proto_msg *m)
+{
+    struct rec *r = ctx;
+    pthread_mutex_lock(&r->mu);
+    rec_note_thread(r);
+    if (m->type == SC_LOGIN_OK)
+        r->my_id = m->u.login_ok.id;
+    if (m->type == SC_POSITION && m->u.pos.id == r->my_id)
+        r->own_pos++;
+    if (m->type == SC_CHAT && m->u.chat.id == r->my_id)
+        r->own_chat++;
+    if (r->len == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 256;
+        struct proto_msg *q = realloc(r->q, cap * sizeof *q);
+        if (q == NULL)
+            abort();
+        r->q = q;
+        r->cap = cap;
+    }
+    r->q[r->len++] = *m;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void rec_on_closed(void *ctx, int err)
+{
+    struct rec *r = ctx;
+    pthread_mutex_lock(&r->mu);
+    rec_note_thread(r);
+    r->closed_calls++;
+    r->closed_err = err;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static struct timespec deadline_in(int ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += ms / 1000;
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
+/* The next packet: 1, 0 on timeout, -1 when closed with nothing left. */
+static int rec_next(struct rec *r, struct proto_msg *out, int timeout_ms)
+{
+    struct timespec until = deadline_in(timeout_ms);
+    int got = 0;
+    pthread_mutex_lock(&r->mu);
+    while (r->head == r->len && !r->closed_calls)
+        if (pthread_cond_timedwait(&r->cv, &r->mu, &until) != 0)
+            break;
+    if (r->head < r->len) {
+        if (out)
+            *out = r->q[r->head];
+        r->head++;
+        got = 1;
+    } else if (r->closed_calls) {
+        got = -1;
+    }
+    pthread_mutex_unlock(&r->mu);
+    return got;
+}
+
+/* Skips packets until pred is true: 1, 0 timeout, -1 closed. */
+static int rec_expect(struct rec *r, int (*pred)(const struct proto_msg *m, void *ctx), void *ctx,
+                      int timeout_ms, struct proto_msg *out)
+{
+    uint64_t end = sys_now_ms() + (uint64_t)timeout_ms;
+    struct proto_msg m;
+    for (;;) {
+        uint64_t now = sys_now_ms();
+        int r2 = rec_next(r, &m, now >= end ? 0 : (int)(end - now));
+        if (r2 <= 0)
+            return r2;
+        if (pred(&m, ctx)) {
+            if (out)
+                *out = m;
+            return 1;
+        }
+    }
+}
+
+/* Waits for on_closed: 1 and *err, or 0 on timeout. */
+static int rec_wait_closed(struct rec *r, int timeout_ms, int *err)
+{
+    struct timespec until = deadline_in(timeout_ms);
+    int closed;
+    pthread_mutex_lock(&r->mu);
+    while (!r->closed_calls)
+        if (pthread_cond_timedwait(&r->cv, &r->mu, &until) != 0)
+            break;
+    closed = r->closed_calls > 0;
+    if (closed && err)
+        *err = r->closed_err;
+    pthread_mutex_unlock(&r->mu);
+    return closed;
+}
+
+static size_t rec_count(struct rec *r)
+{
+    size_t n;
+    pthread_mutex_lock(&r->mu);
+    n = r->len;
+    pthread_mutex_unlock(&r->mu);
+    return n;
+}
+
+/* ==== a client and its recorder ========================================== */
+
+struct cl {
+    struct client *c;
+    struct rec r;
+    char name[PROTO_NAME_LEN];
+    struct proto_msg ok; /* SC_LOGIN_OK */
+    uint16_t x, y;
+};
+
+static int cl_start(struct cl *x, uint16_t port, const char *name)
+{
+    struct client_callbacks cb = {rec_on_packet, rec_on_closed, &x->r};
+    rec_init(&x->r);
+    snprintf(x->name, sizeof x->name, "%s", name);
+    return client_start("127.0.0.1", port, name, it_ms(3000), &cb, &x->c);
+}
+
+/* The first two packets must be SC_LOGIN_OK and our own PUT (why 1). */
+static void cl_expect_login(struct cl *x)
+{
+    struct proto_msg put;
+    int r = rec_next(&x->r, &x->ok, it_ms(5000));
+    if (r != 1 || x->ok.type != SC_LOGIN_OK) {
+        IT_FAIL("client %s: first packet: expected SC_LOGIN_OK, got %s", x->name,
+                r == 1 ? it_type_name(x->ok.type) : r == 0 ? "nothing (timeout)" : "on_closed");
+        it_abort();
+    }
+    r = rec_next(&x->r, &put, it_ms(5000));
+    if (r != 1 || put.type != SC_PUT_PLAYER || put.u.put.id != x->ok.u.login_ok.id || put.u.put.why != PUT_JOINED ||
+        strcmp(put.u.put.name, x->name) != 0 || put.u.put.x != x->ok.u.login_ok.x ||
+        put.u.put.y != x->ok.u.login_ok.y) {
+        IT_FAIL("client %s: second packet: expected its own SC_PUT_PLAYER id %u why 1, got %s", x->name,
+                x->ok.u.login_ok.id, r == 1 ? it_type_name(put.type) : "nothing");
+        it_abort();
+    }
+    x->x = put.u.put.x;
+    x->y = put.u.put.y;
+}
+
+static void cl_join(struct cl *x, uint16_t port, const char *name)
+{
+    int err = cl_start(x, port, name);
+    if (err != 0) {
+        IT_FAIL("client_start %s: %s", name, sys_strerror(err));
+        it_abort();
+    }
+    cl_expect_login(x);
+}
+
+static uint32_t cl_id(const struct cl *x)
+{
+    return x->ok.u.login_ok.id;
+}
+
+/* The callbacks' promises, checked once the client is stopped. */
+static void cl_check_callbacks(struct cl *x)
+{
+    if (x->r.closed_calls != 1)
+        IT_FAIL("client %s: on_closed called %d times, expected once", x->name, x->r.closed_calls);
+    if (x->r.after_close)
+        IT_FAIL("client %s: %d callbacks after on_closed", x->name, x->r.after_close);
+    if (x->r.on_main)
+        IT_FAIL("client %s: %d callbacks on the caller's thread, expected the network thread", x->name, x->r.on_main);
+    if (x->r.thread_moved)
+        IT_FAIL("client %s: callbacks came from more than one thread", x->name);
+}
+
+/* client_stop, then the checks; want_err is on_closed's code (-1000 = any). */
+static void cl_stop(struct cl *x, int want_err)
+{
+    client_stop(x->c);
+    x->c = NULL;
+    cl_check_callbacks(x);
+    if (want_err != -1000 && x->r.closed_err != want_err)
+        IT_FAIL("client %s: on_closed(%d \"%s\"), expected %d \"%s\"", x->name, x->r.closed_err,
+                sys_strerror(x->r.closed_err), want_err, sys_strerror(want_err));
+    rec_free(&x->r);
+}
+
+struct id_want {
+    uint32_t id;
+    uint8_t type;
+};
+
+static int pred_type_id(const struct proto_msg *m, void *ctx)
+{
+    const struct id_want *w = ctx;
+    if (m->type != w->type)
+        return 0;
+    switch (m->type) {
+    case SC_PUT_PLAYER: return m->u.put.id == w->id;
+    case SC_POSITION: return m->u.pos.id == w->id;
+    case SC_REMOVE_PLAYER: return m->u.remove.id == w->id;
+    case SC_CHAT: return m->u.chat.id == w->id;
+    default: return 1;
+    }
+}
+
+static int cl_expect(struct cl *x, uint8_t type, uint32_t id, struct proto_msg *out)
+{
+    struct id_want w = {id, type};
+    int r = rec_expect(&x->r, pred_type_id, &w, it_ms(5000), out);
+    if (r != 1)
+        IT_FAIL("client %s: expected %s for id %u, got %s", x->name, it_type_name(type), id,
+                r == 0 ? "nothing (timeout)" : "on_closed");
+    return r == 1;
+}
+
+/* A direction that stays on an 8x8 board. */
+static uint8_t inward(uint16_t x, uint16_t y, uint16_t w, uint16_t h)
+{
+    if (y > 0)
+        return DIR_UP;
+    if (y + 1 < h)
+        return DIR_DOWN;
+    return x > 0 ? DIR_LEFT : (x + 1 < w ? DIR_RIGHT : DIR_UP);
+}
+
+/* ==== the host =========================================================== */
+
+static int line_sanitizer(const char *line, void *ctx)
+{
+    (void)ctx;
+    return strstr(line, "Sanitizer") != NULL || strstr(line, "runtime error:") != NULL;
+}
+
+static void start_host(struct hp *h, const char *const *extra)
+{
+    if (hp_start(h, 0, extra) != 0) {
+        IT_FAIL("the host exited with status %d before listening", hp_wait_exit(h, 0));
+        it_abort();
+    }
+}
+
+static void check_host_log(struct hp *h)
+{
+    if (hp_log_count(h, 0, line_sanitizer, NULL) > 0) {
+        IT_FAIL("the host log has a sanitizer report");
+        hp_log_dump_at(h, "Sanitizer", 80, "sanitizer report");
+    }
+}
+
+/* SIGTERM (SIGINT for Windows), a clean exit, no sanitizer report. */
+static void finish_host(struct hp *h)
+{
+    int code = hp_stop(h, it_stop_signal(), it_ms(5000));
+    if (code != 0) {
+        IT_FAIL("host stop: expected exit status 0, got %d", code);
+        hp_log_dump(h, 0, "host stderr");
+    }
+    check_host_log(h);
+    hp_cleanup(h);
+}
+
+/* ==== cases with the real host =========================================== */
+
+static void check_bad_arguments(uint16_t port)
+{
+    struct client *c = NULL;
+    struct rec r;
+    struct client_callbacks cb = {rec_on_packet, rec_on_closed, &r};
+    struct client_callbacks no_cb = {NULL, rec_on_closed, &r};
+    rec_init(&r);
+    IT_CHECK_INT(client_start("127.0.0.1", port, "", 1000, &cb, &c), PROTO_E_NAME);
+    IT_CHECK_INT(client_start("127.0.0.1", port, "tab\there", 1000, &cb, &c), PROTO_E_NAME);
+    IT_CHECK_INT(client_start("127.0.0.1", port, "a-name-that-is-longer-than-31-bytes", 1000, &cb, &c),
+                 PROTO_E_NAME);
+    IT_CHECK_INT(client_start("127.0.0.1", port, "ok", 1000, &no_cb, &c), SYS_E_INVAL);
+    IT_CHECK_INT(client_start(NULL, port, "ok", 1000, &cb, &c), SYS_E_INVAL);
+    IT_CHECK(c == NULL);
+    IT_CHECK_INT(r.closed_calls, 0); /* nothing was started */
+    rec_free(&r);
+}
+
+static void case_join(void)
+{
+    struct hp h;
+    struct cl a;
+    struct proto_msg m;
+    start_host(&h, NULL);
+    check_bad_arguments(h.port);
+    cl_join(&a, h.port, "alice");
+    IT_CHECK_INT(a.ok.u.login_ok.board_w, 8);
+    IT_CHECK_INT(a.ok.u.login_ok.board_h, 8);
+
+    /* A move: the echo carries the new square (nobody else is on the board). */
+    uint8_t dir = inward(a.x, a.y, a.ok.u.login_ok.board_w, a.ok.u.login_ok.board_h);
+    static const int dx[4] = {0, 0, -1, 1}, dy[4] = {-1, 1, 0, 0};
+    IT_CHECK_INT(client_move(a.c, dir), 0);
+    if (cl_expect(&a, SC_POSITION, cl_id(&a), &m)) {
+        IT_CHECK_INT(m.u.pos.x, a.x + dx[dir]);
+        IT_CHECK_INT(m.u.pos.y, a.y + dy[dir]);
+    }
+
+    /* A Korean chat comes back byte for byte. */
+    IT_CHECK_INT(client_chat(a.c, KOREAN_HELLO, strlen(KOREAN_HELLO)), 0);
+    if (cl_expect(&a, SC_CHAT, cl_id(&a), &m)) {
+        IT_CHECK_INT(m.u.chat.len, strlen(KOREAN_HELLO));
+        if (strcmp(m.u.chat.text, KOREAN_HELLO) != 0)
+            IT_FAIL("chat came back as \"%s\", expected \"%s\"", m.u.chat.text, KOREAN_HELLO);
+    }
+
+    /* What client_move/chat refuse, without touching the connection. */
+    IT_CHECK_INT(client_move(a.c, 4), PROTO_E_DIR);
+    IT_CHECK_INT(client_chat(a.c, "", 0), PROTO_E_TEXT);
+    IT_CHECK_INT(client_chat(a.c, "\xC3\x28", 2), PROTO_E_TEXT);
+    IT_CHECK_INT(client_chat(a.c, "bell\a", 5), PROTO_E_TEXT);
+    char big[PROTO_TEXT_MAX + 2];
+    memset(big, 'x', sizeof big);
+    IT_CHECK_INT(client_chat(a.c, big, sizeof big), PROTO_E_TEXT);
+    IT_CHECK_INT(client_chat(a.c, big, PROTO_TEXT_MAX), 0);
+    if (cl_expect(&a, SC_CHAT, cl_id(&a), &m))
+        IT_CHECK_INT(m.u.chat.len, PROTO_TEXT_MAX);
+
+    cl_stop(&a, 0);
+    finish_host(&h);
+}
+
+static void case_two_clients(void)
+{
+    struct hp h;
+    struct cl a, b;
+    struct proto_msg m;
+    start_host(&h, NULL);
+    cl_join(&a, h.port, "ann");
+    cl_join(&b, h.port, "\xEB\xB2\xA0\xED\x8B\xB0"); /* 베티 */
+
+    /* ann hears of the newcomer (why 1); the newcomer is told of ann (why 0). */
+    if (cl_expect(&a, SC_PUT_PLAYER, cl_id(&b), &m)) {
+        IT_CHECK_INT(m.u.put.why, PUT_JOINED);
+        IT_CHECK(strcmp(m.u.put.name, b.name) == 0);
+    }
+    if (cl_expect(&b, SC_PUT_PLAYER, cl_id(&a), &m)) {
+        IT_CHECK_INT(m.u.put.why, PUT_VIEW);
+        IT_CHECK(strcmp(m.u.put.name, "ann") == 0);
+    }
+
+    /* ann tries each direction until one moves her; b must see that move. */
+    int moved = 0;
+    for (uint8_t dir = 0; dir < 4 && !moved; dir++) {
+        IT_REQUIRE_INT(client_move(a.c, dir), 0);
+        if (!cl_expect(&a, SC_POSITION, cl_id(&a), &m))
+            break;
+        if (m.u.pos.x == a.x && m.u.pos.y == a.y)
+            continue; /* off the board or blocked by b */
+        moved = 1;
+        uint16_t nx = m.u.pos.x, ny = m.u.pos.y;
+        if (cl_expect(&b, SC_POSITION, cl_id(&a), &m)) {
+            IT_CHECK_INT(m.u.pos.x, nx);
+            IT_CHECK_INT(m.u.pos.y, ny);
+        }
+    }
+    IT_CHECK(moved);
+
+    IT_CHECK_INT(client_chat(b.c, KOREAN_HELLO, strlen(KOREAN_HELLO)), 0);
+    if (cl_expect(&a, SC_CHAT, cl_id(&b), &m))
+        IT_CHECK(strcmp(m.u.chat.text, KOREAN_HELLO) == 0);
+
+    cl_stop(&b, 0);
+    cl_stop(&a, 0);
+    finish_host(&h);
+}
+
+static void case_host_quits(void)
+{
+    struct hp h;
+    struct cl a;
+    int err = 0;
+    start_host(&h, NULL);
+    cl_join(&a, h.port, "stayer");
+
+    int code = hp_stop(&h, it_stop_signal(), it_ms(5000));
+    IT_CHECK_INT(code, 0);
+    if (!rec_wait_closed(&a.r, it_ms(5000), &err))
+        IT_FAIL("the host has quit, but on_closed did not come within %d ms", it_ms(5000));
+    else if (err != SYS_E_CLOSED && err != SYS_E_RESET)
+        IT_FAIL("on_closed(%d \"%s\"), expected SYS_E_CLOSED or SYS_E_RESET", err, sys_strerror(err));
+    it_note("on_closed(%s) after the host quit", sys_strerror(err));
+    IT_CHECK_INT(client_move(a.c, DIR_UP), SYS_E_CLOSED);
+    IT_CHECK_INT(client_chat(a.c, "hi", 2), SYS_E_CLOSED);
+    cl_stop(&a, err); /* no second on_closed */
+    check_host_log(&h);
+    hp_cleanup(&h);
+}
+
+static void case_game_full(void)
+{
+    static const char *const extra[] = {"--max-players", "1", NULL};
+    struct hp h;
+    struct cl a, b;
+    struct proto_msg m;
+    int err = 0;
+    start_host(&h, extra);
+    cl_join(&a, h.port, "first");
+
+    IT_REQUIRE_INT(cl_start(&b, h.port, "second"), 0);
+    int r = rec_next(&b.r, &m, it_ms(5000));
+    if (r != 1 || m.type != SC_LOGIN_FAIL)
+        IT_FAIL("a full game: expected SC_LOGIN_FAIL, got %s", r == 1 ? it_type_name(m.type) : "nothing");
+    else
+        IT_CHECK_INT(m.u.login_fail.reason, FAIL_FULL);
+    if (!rec_wait_closed(&b.r, it_ms(5000), &err))
+        IT_FAIL("no on_closed after SC_LOGIN_FAIL");
+    IT_CHECK_INT(err, SYS_E_CLOSED);
+    IT_CHECK_INT(rec_count(&b.r), 1);
+    cl_stop(&b, SYS_E_CLOSED);
+
+    /* The player inside is not disturbed. */
+    IT_CHECK_INT(client_move(a.c, DIR_DOWN), 0);
+    cl_expect(&a, SC_POSITION, cl_id(&a), NULL);
+    cl_stop(&a, 0);
+    finish_host(&h);
+}
+
+struct log_want {
+    const char *name_field; /* name="..." */
+};
+
+static int line_logout(const char *line, void *ctx)
+{
+    const struct log_want *w = ctx;
+    return strstr(line, "leave ") != NULL && strstr(line, w->name_field) != NULL &&
+           strstr(line, "why=logout") != NULL;
+}
+
+static void case_stop_logout(void)
+{
+    struct hp h;
+    struct cl a, b;
+    struct proto_msg m;
+    start_host(&h, NULL);
+    cl_join(&a, h.port, "watcher");
+    cl_join(&b, h.port, "leaver");
+    uint32_t bid = cl_id(&b);
+    size_t log_from = hp_log_size(&h);
+
+    cl_stop(&b, 0);
+    if (cl_expect(&a, SC_REMOVE_PLAYER, bid, &m))
+        IT_CHECK_INT(m.u.remove.why, REMOVE_LEFT);
+    /* why 1 is also what a plain close gives; the log says it was CS_LOGOUT. */
+    struct log_want w = {"name=\"leaver\""};
+    if (hp_log_wait(&h, log_from, line_logout, &w, 1, it_ms(5000)) < 1) {
+        IT_FAIL("the host did not log a leave with why=logout for \"leaver\"");
+        hp_log_dump(&h, log_from, "host log since the stop");
+    }
+    cl_stop(&a, 0);
+    finish_host(&h);
+}
+
+#define MT_MOVES 300
+#define MT_CHATS 20
+
+struct mover {
+    struct client *c;
+    int failures;
+};
+
+static void *mover_main(void *arg)
+{
+    struct mover *mv = arg;
+    for (int i = 0; i < MT_MOVES; i++)
+        if (client_move(mv->c, (uint8_t)(i & 1)) != 0) /* up, down, up... */
+            mv->failures++;
+    return NULL;
+}
+
+static int own_counts_reached(struct rec *r, uint32_t pos, uint32_t chat)
+{
+    int done;
+    pthread_mutex_lock(&r->mu);
+    done = r->own_pos >= pos && r->own_chat >= chat;
+    pthread_mutex_unlock(&r->mu);
+    return done;
+}
+
+static void case_move_threads(void)
+{
+    struct hp h;
+    struct cl a, b;
+    pthread_t t;
+    start_host(&h, NULL);
+    cl_join(&a, h.port, "busy");
+    cl_join(&b, h.port, "noisy");
+
+    /* A second thread moves while this one moves and chats, and b's moves
+     * make packets flow into a's network thread at the same time. */
+    struct mover mv = {a.c, 0};
+    IT_REQUIRE_INT(pthread_create(&t, NULL, mover_main, &mv), 0);
+    int fails = 0;
+    for (int i = 0; i < MT_MOVES; i++) {
+        fails += client_move(a.c, (uint8_t)(2 + (i & 1))) != 0; /* left, right... */
+        fails += client_move(b.c, (uint8_t)(i & 3)) != 0;
+        if (i % (MT_MOVES / MT_CHATS) == 0)
+            fails += client_chat(a.c, KOREAN_HELLO, strlen(KOREAN_HELLO)) != 0;
+    }
+    pthread_join(t, NULL);
+    IT_CHECK_INT(fails + mv.failures, 0);
+
+    uint64_t end = sys_now_ms() + (uint64_t)it_ms(15000);
+    while (!own_counts_reached(&a.r, 2 * MT_MOVES, MT_CHATS) && sys_now_ms() < end)
+        rec_next(&a.r, NULL, 50); /* consume, so the wait is on new packets */
+    if (!own_counts_reached(&a.r, 2 * MT_MOVES, MT_CHATS)) {
+        pthread_mutex_lock(&a.r.mu);
+        IT_FAIL("expected %d echoes and %d chats for busy, got %u and %u", 2 * MT_MOVES, MT_CHATS, a.r.own_pos,
+                a.r.own_chat);
+        pthread_mutex_unlock(&a.r.mu);
+    }
+    if (!own_counts_reached(&b.r, MT_MOVES, 0)) {
+        end = sys_now_ms() + (uint64_t)it_ms(5000);
+        while (!own_counts_reached(&b.r, MT_MOVES, 0) && sys_now_ms() < end)
+            rec_next(&b.r, NULL, 50);
+    }
+    IT_CHECK(own_counts_reached(&b.r, MT_MOVES, 0));
+    it_note("busy: %zu packets received, noisy: %zu", rec_count(&a.r), rec_count(&b.r));
+    cl_stop(&a, 0);
+    cl_stop(&b, 0);
+    finish_host(&h);
+}
+
+static void case_quick_stop(void)
+{
+    struct hp h;
+    start_host(&h, NULL);
+    /* Stopped at once: during the connect, before or after the login. */
+    for (int i = 0; i < 20; i++) {
+        struct cl q;
+        char name[16];
+        snprintf(name, sizeof name, "quick%d", i);
+        IT_REQUIRE_INT(cl_start(&q, h.port, name), 0);
+        cl_stop(&q, 0);
+    }
+    /* Stopped right after the login. */
+    for (int i = 0; i < 5; i++) {
+        struct cl q;
+        char name[16];
+        snprintf(name, sizeof name, "joined%d", i);
+        cl_join(&q, h.port, name);
+        cl_stop(&q, 0);
+    }
+    /* Every one of them has left: a newcomer is alone. */
+    struct cl last;
+    cl_join(&last, h.port, "last");
+    IT_CHECK_INT(client_chat(last.c, "alone?", 6), 0);
+    struct proto_msg m;
+    struct id_want w = {cl_id(&last), SC_CHAT};
+    int r = rec_expect(&last.r, pred_type_id, &w, it_ms(5000), &m);
+    IT_CHECK_INT(r, 1);
+    uint32_t last_id = cl_id(&last);
+    client_stop(last.c); /* joined: the recorder is ours alone from here */
+    last.c = NULL;
+    for (size_t i = 0; i < last.r.len; i++) /* nothing but our own packets */
+        if (last.r.q[i].type == SC_PUT_PLAYER && last.r.q[i].u.put.id != last_id)
+            IT_FAIL("the newcomer sees \"%s\", who was stopped", last.r.q[i].u.put.name);
+    cl_check_callbacks(&last);
+    IT_CHECK_INT(last.r.closed_err, 0);
+    rec_free(&last.r);
+    finish_host(&h);
+}
+
+/* ==== cases without the host: a refused connect and a scripted host ====== */
+
+/* A port on 127.0.0.1 that nothing listens on (bound, read, closed). */
+static uint16_t closed_port(void)
+{
+    sys_socket s;
+    uint16_t port = 0;
+    IT_REQUIRE_INT(sys_listen("127.0.0.1", 0, 1, &s, &port), 0);
+    sys_close(s);
+    return port;
+}
+
+static void case_refused(void)
+{
+    struct cl a;
+    int err = 0;
+    uint64_t t0 = sys_now_ms();
+    IT_REQUIRE_INT(cl_start(&a, closed_port(), "nobody-home"), 0);
+    if (!rec_wait_closed(&a.r, it_ms(2000), &err))
+        IT_FAIL("a refused connect: no on_closed within %d ms", it_ms(2000));
+    IT_CHECK_INT(err, SYS_E_CONNREFUSED);
+    it_note("on_closed(%s) after %llu ms", sys_strerror(err), (unsigned long long)(sys_now_ms() - t0));
+    IT_CHECK_INT(rec_count(&a.r), 0);
+    IT_CHECK_INT(client_move(a.c, DIR_UP), SYS_E_CLOSED);
+    cl_stop(&a, SYS_E_CONNREFUSED);
+}
+
+/* The test plays the host on a socket of its own. */
+struct fake {
+    sys_socket lis, s;
+    uint16_t port;
+};
+
+static void fake_listen(struct fake *f)
+{
+    f->s = SYS_BAD_SOCKET;
+    IT_REQUIRE_INT(sys_listen("127.0.0.1", 0, 4, &f->lis, &f->port), 0);
+}
+
+static void fake_accept(struct fake *f)
+{
+    uint64_t end = sys_now_ms() + (uint64_t)it_ms(3000);
+    while (sys_accept_now(f->lis, &f->s) != 0) {
+        if (sys_now_ms() >= end) {
+            IT_FAIL("the client did not connect to the scripted host");
+            it_abort();
+        }
+        sys_wait_readable(f->lis, 50);
+    }
+    IT_REQUIRE_INT(sys_set_nonblock(f->s, 0), 0);
+    IT_REQUIRE_INT(sys_set_nodelay(f->s), 0); /* each small send its own segment */
+}
+
+/* Exactly n bytes: 0, or SYS_E_CLOSED / SYS_E_TIMEDOUT / another error. */
+static int fake_read(struct fake *f, uint8_t *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        int w = sys_wait_readable(f->s, it_ms(3000));
+        if (w <= 0)
+            return w == 0 ? SYS_E_TIMEDOUT : w;
+        long r = sys_recv(f->s, buf + got, n - got);
+        if (r < 0)
+            return (int)r;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+static void fake_send(struct fake *f, const uint8_t *buf, size_t n)
+{
+    while (n > 0) {
+        long r = sys_send(f->s, buf, n);
+        IT_REQUIRE(r > 0);
+        buf += r;
+        n -= (size_t)r;
+    }
+}
+
+static size_t put_msg(uint8_t *out, const struct proto_msg *m)
+{
+    int n = proto_encode(m, out);
+    IT_REQUIRE(n >= PROTO_HEADER);
+    return (size_t)n;
+}
+
+static void fake_close(struct fake *f)
+{
+    sys_close(f->s);
+    sys_close(f->lis);
+}
+
+/* Reads the 36 bytes of CS_LOGIN and checks them against name. */
+static void fake_expect_login(struct fake *f, const char *name)
+{
+    uint8_t got[36], want[36];
+    struct proto_msg login = {.type = CS_LOGIN, .u.login.version = PROTO_VERSION};
+    IT_REQUIRE_INT(proto_name_pack(name, login.u.login.name), 0);
+    IT_REQUIRE_INT(put_msg(want, &login), 36);
+    IT_REQUIRE_INT(fake_read(f, got, sizeof got), 0);
+    if (memcmp(got, want, sizeof want) != 0)
+        IT_FAIL("CS_LOGIN bytes differ from the protocol's (size %u type %u version %u)", got[0], got[1],
+                got[2] | got[3] << 8);
+}
+
+struct stopper {
+    pthread_t t;
+    struct client *c;
+};
+
+/* client_stop waits for the host's close, and the host is this thread:
+ * stop from another one. */
+static void *stopper_main(void *arg)
+{
+    client_stop(((struct stopper *)arg)->c);
+    return NULL;
+}
+
+static void stop_async(struct stopper *st, struct cl *x)
+{
+    st->c = x->c;
+    x->c = NULL;
+    IT_REQUIRE_INT(pthread_create(&st->t, NULL, stopper_main, st), 0);
+}
+
+/* The script: login, then a stream cut into single bytes, then many packets
+ * in one send. Returns the packet count in *count. */
+static size_t fake_script(uint8_t *out, size_t *count, const char *name)
+{
+    size_t n = 0;
+    struct proto_msg ok = {.type = SC_LOGIN_OK, .u.login_ok = {7, 1, 2, 8, 8, 8, 10}};
+    struct proto_msg put = {.type = SC_PUT_PLAYER, .u.put = {7, 1, 2, 3, PUT_JOINED, ""}};
+    snprintf(put.u.put.name, sizeof put.u.put.name, "%s", name);
+    n += put_msg(out + n, &ok);
+    n += put_msg(out + n, &put);
+    *count = 2;
+    for (uint32_t i = 0; i < 60; i++) {
+        struct proto_msg m = {.type = SC_CHAT, .u.chat = {.id = 7, .len = (uint8_t)(1 + i * 3)}};
+        memset(m.u.chat.text, 'a' + (int)(i % 26), m.u.chat.len);
+        n += put_msg(out + n, &m);
+        struct proto_msg pos = {.type = SC_POSITION, .u.pos = {7, (uint16_t)(i % 8), 2, i}};
+        n += put_msg(out + n, &pos);
+        *count += 2;
+    }
+    return n;
+}
+
+static void case_fake_stream(void)
+{
+    static const char name[] = "\xEB\xAA\xA8\xED\x97\x98\xEA\xB0\x80"; /* 모험가 */
+    static uint8_t script[20000];
+    struct fake f;
+    struct cl a;
+    size_t count, len;
+    fake_listen(&f);
+    IT_REQUIRE_INT(cl_start(&a, f.port, name), 0);
+    fake_accept(&f);
+    fake_expect_login(&f, name);
+
+    /* The first 100 bytes one at a time, the rest in one send. */
+    len = fake_script(script, &count, name);
+    for (size_t i = 0; i < 100; i++) {
+        fake_send(&f, script + i, 1);
+        if (i % 10 == 0)
+            sys_sleep_ms(1); /* let some bytes arrive alone */
+    }
+    fake_send(&f, script + 100, len - 100);
+
+    cl_expect_login(&a);
+    for (uint32_t i = 0; i < 60; i++) {
+        struct proto_msg m;
+        int r = rec_next(&a.r, &m, it_ms(3000));
+        if (r != 1 || m.type != SC_CHAT || m.u.chat.len != 1 + i * 3 || m.u.chat.text[0] != 'a' + (int)(i % 26)) {
+            IT_FAIL("packet %u: expected SC_CHAT of %u bytes, got %s", 2 + 2 * i, 1 + i * 3,
+                    r == 1 ? it_type_name(m.type) : "nothing");
+            break;
+        }
+        r = rec_next(&a.r, &m, it_ms(3000));
+        if (r != 1 || m.type != SC_POSITION || m.u.pos.move_time != i) {
+            IT_FAIL("packet %u: expected SC_POSITION move_time %u, got %s", 3 + 2 * i, i,
+                    r == 1 ? it_type_name(m.type) : "nothing");
+            break;
+        }
+    }
+
+    /* Queued before client_stop: sent, in order, and then CS_LOGOUT. */
+    IT_CHECK_INT(client_move(a.c, DIR_LEFT), 0);
+    IT_CHECK_INT(client_chat(a.c, "bye", 3), 0);
+    struct stopper st;
+    stop_async(&st, &a);
+    uint8_t got[7 + 5 + 2];
+    IT_CHECK_INT(fake_read(&f, got, sizeof got), 0);
+    IT_CHECK_INT(got[0], 7);
+    IT_CHECK_INT(got[1], CS_MOVE);
+    IT_CHECK_INT(got[2], DIR_LEFT);
+    IT_CHECK(memcmp(got + 7, "\x05\x03" "bye", 5) == 0);
+    IT_CHECK(memcmp(got + 12, "\x02\x04", 2) == 0);
+    sys_close(f.s); /* the host's close after a logout */
+    f.s = SYS_BAD_SOCKET;
+    pthread_join(st.t, NULL);
+    cl_check_callbacks(&a);
+    IT_CHECK_INT(a.r.closed_err, 0);
+    rec_free(&a.r);
+    fake_close(&f);
+}
+
+struct bad_stream {
+    const char *what;
+    uint8_t bytes[8];
+    size_t len;
+    int err;
+};
+
+static const struct bad_stream bad_streams[] = {
+    {"size 1", {1, SC_CHAT}, 2, PROTO_E_SIZE_SMALL},
+    {"size 0", {0, SC_CHAT}, 2, PROTO_E_SIZE_SMALL},
+    {"an unknown type", {2, 99}, 2, PROTO_E_TYPE},
+    {"a client-to-host type", {2, CS_LOGOUT}, 2, PROTO_E_TYPE},
+    {"SC_REMOVE_PLAYER of size 6", {6, SC_REMOVE_PLAYER, 1, 0, 0, 0}, 6, PROTO_E_SIZE},
+    {"SC_REMOVE_PLAYER why 9", {7, SC_REMOVE_PLAYER, 1, 0, 0, 0, 9}, 7, PROTO_E_FIELD},
+    {"SC_LOGIN_FAIL reason 0", {3, SC_LOGIN_FAIL, 0}, 3, PROTO_E_FIELD},
+};
+
+static void case_fake_bad_stream(void)
+{
+    for (size_t i = 0; i < sizeof bad_streams / sizeof bad_streams[0]; i++) {
+        const struct bad_stream *b = &bad_streams[i];
+        struct fake f;
+        struct cl a;
+        uint8_t good[64];
+        struct proto_msg ok = {.type = SC_LOGIN_OK, .u.login_ok = {3, 0, 0, 8, 8, 8, 10}};
+        struct proto_msg put = {.type = SC_PUT_PLAYER, .u.put = {3, 0, 0, 0, PUT_JOINED, "victim"}};
+        size_t n = put_msg(good, &ok);
+        int err = 0;
+        n += put_msg(good + n, &put);
+
+        fake_listen(&f);
+        IT_REQUIRE_INT(cl_start(&a, f.port, "victim"), 0);
+        fake_accept(&f);
+        fake_expect_login(&f, "victim");
+        fake_send(&f, good, n);
+        fake_send(&f, b->bytes, b->len);
+        cl_expect_login(&a); /* what came before the bad bytes is delivered */
+        if (!rec_wait_closed(&a.r, it_ms(3000), &err))
+            IT_FAIL("%s: no on_closed", b->what);
+        else if (err != b->err)
+            IT_FAIL("%s: on_closed(%d \"%s\"), expected %d \"%s\"", b->what, err, sys_strerror(err), b->err,
+                    sys_strerror(b->err));
+        IT_CHECK_INT(rec_count(&a.r), 2);
+        /* The client has closed its end. */
+        uint8_t byte;
+        IT_CHECK_INT(fake_read(&f, &byte, 1), SYS_E_CLOSED);
+        cl_stop(&a, b->err);
+        fake_close(&f);
+    }
+}
+
+static void case_fake_stop_early(void)
+{
+    struct fake f;
+    struct cl a;
+    struct stopper st;
+    uint8_t byte;
+    fake_listen(&f);
+    IT_REQUIRE_INT(cl_start(&a, f.port, "shy"), 0);
+    fake_accept(&f);
+    fake_expect_login(&f, "shy");
+    /* No SC_LOGIN_OK: client_stop closes without CS_LOGOUT. */
+    stop_async(&st, &a);
+    IT_CHECK_INT(fake_read(&f, &byte, 1), SYS_E_CLOSED);
+    pthread_join(st.t, NULL);
+    cl_check_callbacks(&a);
+    IT_CHECK_INT(a.r.closed_err, 0);
+    IT_CHECK_INT(rec_count(&a.r), 0);
+    rec_free(&a.r);
+    fake_close(&f);
+}
+
+/* ==== discovery ========================================================== */
+
+/* A UDP port of our own for this case: both sides follow the variable. */
+static uint16_t pick_discovery_port(void)
+{
+    sys_socket s;
+    uint16_t port = 0;
+    char text[8];
+    IT_REQUIRE_INT(sys_udp_open(0, 0, &s, &port), 0);
+    sys_close(s);
+    snprintf(text, sizeof text, "%u", (unsigned)port);
+    setenv("PAWNPARTY_DISCOVERY_PORT", text, 1);
+    IT_REQUIRE_INT(discovery_port(), port);
+    return port;
+}
+
+struct fake_game {
+    char name[PROTO_NAME_LEN];
+    uint16_t tcp_port;
+    uint32_t players, max_players; /* wider than the wire, to test the clamp */
+    _Atomic int asked;
+    _Atomic int on_main;
+};
+
+static void fake_game_status(void *ctx, struct discovery_answer *a)
+{
+    struct fake_game *g = ctx;
+    atomic_fetch_add(&g->asked, 1);
+    if (pthread_equal(pthread_self(), main_thread))
+        atomic_fetch_add(&g->on_main, 1);
+    a->tcp_port = g->tcp_port;
+    a->players = discovery_count8(g->players);
+    a->max_players = discovery_count8(g->max_players);
+    snprintf(a->name, sizeof a->name, "%s", g->name);
+}
+
+static void fake_game_init(struct fake_game *g, const char *name, uint16_t tcp_port)
+{
+    memset(g, 0, sizeof *g);
+    snprintf(g->name, sizeof g->name, "%s-%d", name, (int)getpid());
+    g->tcp_port = tcp_port;
+    g->players = 3;
+    g->max_players = 300; /* sent as 255 */
+}
+
+static struct discovery_responder *responder_or_die(struct fake_game *g)
+{
+    struct discovery_responder *r = NULL;
+    int err = discovery_responder_start(fake_game_status, g, &r);
+    if (err != 0) {
+        IT_FAIL("discovery_responder_start: %s", sys_strerror(err));
+        it_abort();
+    }
+    return r;
+}
+
+/* Sends a query (again every 200 ms) until an answer named like one of the
+ * games comes, or the timeout: the index of the game, or -1. */
+static int query_find(struct discovery_query *q, struct fake_game *const *games, int n, int timeout_ms,
+                      struct discovery_game *out)
+{
+    uint64_t end = sys_now_ms() + (uint64_t)timeout_ms, next_send = 0;
+    struct discovery_game g;
+    for (;;) {
+        uint64_t now = sys_now_ms();
+        if (now >= end)
+            return -1;
+        if (now >= next_send) {
+            IT_CHECK_INT(discovery_query_send(q), 0);
+            next_send = now + 200;
+        }
+        int r = discovery_query_poll(q, &g);
+        IT_CHECK(r >= 0);
+        if (r == 1) {
+            for (int i = 0; i < n; i++) {
+                if (strcmp(g.a.name, games[i]->name) == 0) {
+                    if (out)
+                        *out = g;
+                    return i;
+                }
+            }
+            it_note("an answer from another game (\"%s\"): ignored", g.a.name);
+            continue;
+        }
+        sys_sleep_ms(5); /* the query side is nonblocking by design: poll it */
+    }
+}
+
+static struct discovery_query *query_or_die(void)
+{
+    struct discovery_query *q = NULL;
+    int err = discovery_query_open(&q);
+    if (err != 0) {
+        IT_FAIL("discovery_query_open: %s", sys_strerror(err));
+        it_abort();
+    }
+    return q;
+}
+
+static void case_discovery_find(void)
+{
+    struct fake_game game;
+    struct fake_game *games[1] = {&game};
+    struct discovery_game found;
+    pick_discovery_port();
+    fake_game_init(&game, "den", 45678);
+    struct discovery_responder *r = responder_or_die(&game);
+    struct discovery_query *q = query_or_die();
+
+    if (query_find(q, games, 1, it_ms(3000), &found) != 0) {
+        IT_FAIL("no answer from the responder on 127.0.0.1:%u", discovery_port());
+    } else {
+        IT_CHECK(strcmp(found.host, "127.0.0.1") == 0);
+        IT_CHECK_INT(found.a.tcp_port, 45678);
+        IT_CHECK_INT(found.a.players, 3);
+        IT_CHECK_INT(found.a.max_players, 255);
+    }
+    IT_CHECK(atomic_load(&game.asked) >= 1);
+    IT_CHECK_INT(atomic_load(&game.on_main), 0);
+
+    uint64_t t0 = sys_now_ms();
+    discovery_responder_stop(r);
+    uint64_t took = sys_now_ms() - t0;
+    it_note("discovery_responder_stop took %llu ms", (unsigned long long)took);
+    IT_CHECK(took < (uint64_t)it_ms(500));
+    discovery_query_close(q);
+}
+
+/* 1 when a datagram arrives on s within timeout_ms. */
+static int udp_answered(sys_socket s, int timeout_ms, uint8_t *buf, size_t cap, long *len)
+{
+    if (sys_wait_readable(s, timeout_ms) != 1)
+        return 0;
+    *len = sys_recvfrom(s, buf, cap, NULL, 0, NULL);
+    return *len >= 0;
+}
+
+static void case_discovery_garbage(void)
+{
+    static const struct {
+        const char *bytes;
+        size_t len;
+    } junk[] = {
+        {"PPQ", 3}, {"PPQ1x", 5}, {"PPQ2", 4}, {"ppq1", 4}, {"PPR1", 4}, {"", 0},
+    };
+    struct fake_game game;
+    uint16_t port = pick_discovery_port();
+    fake_game_init(&game, "sturdy", 5000);
+    struct discovery_responder *r = responder_or_die(&game);
+    sys_socket s;
+    uint8_t buf[600];
+    long len = 0;
+    IT_REQUIRE_INT(sys_udp_open(0, 0, &s, NULL), 0);
+
+    for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++)
+        IT_CHECK_INT(sys_sendto(s, junk[i].bytes, junk[i].len, "127.0.0.1", port), (long)junk[i].len);
+    /* An answer sent to a responder is not a query either. */
+    struct discovery_answer fake = {1234, 1, 2, "echo"};
+    IT_REQUIRE_INT(discovery_encode_answer(&fake, buf), DISCOVERY_ANSWER_LEN);
+    IT_CHECK_INT(sys_sendto(s, buf, DISCOVERY_ANSWER_LEN, "127.0.0.1", port), DISCOVERY_ANSWER_LEN);
+    /* A big datagram that starts like a query. */
+    memset(buf, 'Q', sizeof buf);
+    memcpy(buf, "PPQ1", 4);
+    IT_CHECK_INT(sys_sendto(s, buf, 512, "127.0.0.1", port), 512);
+    if (udp_answered(s, it_ms(300), buf, sizeof buf, &len))
+        IT_FAIL("the responder answered garbage (%ld bytes back)", len);
+    IT_CHECK_INT(atomic_load(&game.asked), 0);
+
+    /* It is still there, and answers a real query with exactly 40 bytes. */
+    IT_CHECK_INT(sys_sendto(s, "PPQ1", 4, "127.0.0.1", port), 4);
+    if (!udp_answered(s, it_ms(2000), buf, sizeof buf, &len)) {
+        IT_FAIL("after the garbage, a real query got no answer");
+    } else {
+        struct discovery_answer a;
+        IT_CHECK_INT(len, DISCOVERY_ANSWER_LEN);
+        IT_CHECK_INT(discovery_decode_answer(buf, (size_t)len, &a), 0);
+        IT_CHECK(strcmp(a.name, game.name) == 0);
+    }
+    sys_close(s);
+    discovery_responder_stop(r);
+}
+
+/*
+ * Two responders on one port. What Linux does: SO_REUSEPORT lets both bind;
+ * a unicast datagram (our 127.0.0.1 query) goes to exactly one socket of
+ * the group, chosen by a hash of the sender's address and port, so one
+ * query sender always reaches the same responder. (A broadcast query on a
+ * real LAN reaches both.) So this case checks what is true everywhere:
+ * both start, every query is answered, and when one stops the other takes
+ * over. How the answers spread over 32 senders is printed, not asserted.
+ */
+#define TWO_SENDERS 32
+
+static void case_discovery_two(void)
+{
+    struct fake_game ga, gb;
+    struct fake_game *games[2] = {&ga, &gb};
+    int seen[2] = {0, 0}, unanswered = 0;
+    pick_discovery_port();
+    fake_game_init(&ga, "left", 1111);
+    fake_game_init(&gb, "right", 2222);
+    struct discovery_responder *ra = responder_or_die(&ga);
+    struct discovery_responder *rb = responder_or_die(&gb);
+
+    for (int i = 0; i < TWO_SENDERS; i++) {
+        struct discovery_query *q = query_or_die();
+        int who = query_find(q, games, 2, it_ms(2000), NULL);
+        if (who < 0) {
+            unanswered++;
+        } else {
+            seen[who]++;
+            /* A second answer for the same query, if the OS delivered it twice. */
+            struct discovery_game g;
+            sys_sleep_ms(20);
+            while (discovery_query_poll(q, &g) == 1)
+                for (int k = 0; k < 2; k++)
+                    if (strcmp(g.a.name, games[k]->name) == 0)
+                        seen[k]++;
+        }
+        discovery_query_close(q);
+    }
+    IT_CHECK_INT(unanswered, 0);
+    it_note("%d query senders: \"left\" answered %d times, \"right\" %d times", TWO_SENDERS, seen[0], seen[1]);
+
+    /* One stops: the port is still served by the other. */
+    discovery_responder_stop(ra);
+    struct discovery_query *q = query_or_die();
+    IT_CHECK_INT(query_find(q, games, 2, it_ms(3000), NULL), 1);
+    discovery_query_close(q);
+    discovery_responder_stop(rb);
+}
+
+static void case_discovery_bad_addr(void)
+{
+    static const char *const bad[] = {"", "localhost", "256.1.1.1", "127.0.0.1:9091", "::1", "1.2.3"};
+    struct discovery_query *q;
+    pick_discovery_port();
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        q = NULL;
+        setenv("PAWNPARTY_DISCOVERY_ADDR", bad[i], 1);
+        int err = discovery_query_open(&q);
+        if (err != SYS_E_INVAL)
+            IT_FAIL("PAWNPARTY_DISCOVERY_ADDR=\"%s\": expected SYS_E_INVAL, got %d", bad[i], err);
+        if (err == 0)
+            discovery_query_close(q); /* never sent: no discovery_query_send */
+    }
+    setenv("PAWNPARTY_DISCOVERY_ADDR", "127.0.0.1", 1);
+    q = query_or_die();
+    discovery_query_close(q);
+}
+
+/* ==== main =============================================================== */
+
+struct it_case {
+    const char *name;
+    void (*fn)(void);
+};
+
+static const struct it_case cases[] = {
+    {"join", case_join},
+    {"two_clients", case_two_clients},
+    {"host_quits", case_host_quits},
+    {"game_full", case_game_full},
+    {"stop_logout", case_stop_logout},
+    {"move_threads", case_move_threads},
+    {"quick_stop", case_quick_stop},
+    {"refused", case_refused},
+    {"fake_stream", case_fake_stream},
+    {"fake_bad_stream", case_fake_bad_stream},
+    {"fake_stop_early", case_fake_stop_early},
+    {"discovery_find", case_discovery_find},
+    {"discovery_garbage", case_discovery_garbage},
+    {"discovery_two", case_discovery_two},
+    {"discovery_bad_addr", case_discovery_bad_addr},
+    {NULL, NULL},
+};
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: client_test --host \"PATH [ARGS...]\" [--backend NAME] [--case NAME] [--list]\n");
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    const char *host = NULL, *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--host") == 0 && i + 1 < argc)
+            host = argv[++i];
+        else if (strcmp(argv[i], "--backend") == 0 && i + 1 < argc)
+            it_backend = argv[++i];
+        else if (strcmp(argv[i], "--case") == 0 && i + 1 < argc)
+            only = argv[++i];
+        else if (strcmp(argv[i], "--list") == 0) {
+            for (const struct it_case *c = cases; c->name; c++)
+                puts(c->name);
+            return 0;
+        } else
+            return usage();
+    }
+    if (!host || it_set_host(host) != 0)
+        return usage();
+    it_init(); /* sets PAWNPARTY_DISCOVERY_ADDR=127.0.0.1 for us and children */
+    main_thread = pthread_self();
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (strcmp(getenv("PAWNPARTY_DISCOVERY_ADDR"), "127.0.0.1") != 0) {
+        fprintf(stderr, "client_test: PAWNPARTY_DISCOVERY_ADDR must be 127.0.0.1\n");
+        return 1;
+    }
+
+    int ran = 0, failed = 0;
+    for (const struct it_case *c = cases; c->name; c++) {
+        if (only && strcmp(only, c->name) != 0)
+            continue;
+        int before = it_failures;
+        it_case_name = c->name;
+        alarm(170);
+        uint64_t t0 = sys_now_ms();
+        c->fn();
+        ran++;
+        if (it_failures != before)
+            failed++;
+        printf("%s %s (%s, %llu ms)\n", it_failures == before ? "ok  " : "FAIL", c->name, it_backend,
+               (unsigned long long)(sys_now_ms() - t0));
+    }
+    if (ran == 0) {
+        fprintf(stderr, "no case named %s\n", only ? only : "(any)");
+        return 2;
+    }
+    printf("%d passed, %d failed\n", ran - failed, failed);
+    return failed ? 1 : 0;
+}
