@@ -63,7 +63,8 @@ struct conn {
     struct reasm rx;
     int linger; /* closing after the queued output is sent */
 
-    /* world lock */
+    /* world lock (login_done is also set at accept, before the slot opens) */
+    int login_done; /* a CS_LOGIN was answered, either way */
     int logged_in;
     uint32_t id;
     char name[PROTO_NAME_LEN];
@@ -403,16 +404,32 @@ static void worker_run_drops(struct worker *w)
     w->ndrops = 0;
 }
 
-static void core_tick(struct worker *w);
+static void core_tick(struct worker *w, uint64_t now);
 
-void core_after_batch(struct worker *w)
+/*
+ * With --send-tick-ms 0 (the default) every batch ends with its sends: the
+ * lowest delay, one send per connection per batch. With a tick, dirty
+ * connections wait for the next tick, so that a connection that receives
+ * a few packets a second gets them in fewer TCP segments: on a busy host
+ * the segments, not the packets, are what costs (docs/performance.md).
+ */
+int core_after_batch(struct worker *w)
 {
+    struct host *h = w->h;
     tl_worker = w;
     worker_run_drops(w);
-    for (size_t i = 0; i < w->ndirty; i++)
-        conn_flush(w, w->dirty[i]);
-    w->ndirty = 0;
-    core_tick(w);
+    uint64_t now = sys_now_ms();
+    if (h->cfg.send_tick_ms == 0 || now >= w->next_flush_ms) {
+        for (size_t i = 0; i < w->ndirty; i++)
+            conn_flush(w, w->dirty[i]);
+        w->ndirty = 0;
+        w->next_flush_ms = now + h->cfg.send_tick_ms;
+    }
+    core_tick(w, now);
+    uint64_t wake = w->next_tick_ms;
+    if (w->ndirty && w->next_flush_ms < wake)
+        wake = w->next_flush_ms;
+    return wake > now ? (int)(wake - now) : 0;
 }
 
 /*
@@ -421,18 +438,19 @@ void core_after_batch(struct worker *w)
  * under the world lock because logged_in is the world's; at 20,000 slots
  * that is a few tens of microseconds a second.
  */
-static void core_tick(struct worker *w)
+static void core_tick(struct worker *w, uint64_t now)
 {
     struct host *h = w->h;
-    uint64_t now = sys_now_ms();
-    if (w->index != 0 || now < w->next_tick_ms)
+    if (now < w->next_tick_ms)
         return;
     w->next_tick_ms = now + HOST_TICK_MS;
+    if (w->index != 0)
+        return;
     uint64_t limit = (uint64_t)h->cfg.login_timeout * 1000;
     pthread_mutex_lock(&h->world_lock);
     for (uint32_t i = 0; i < h->max_slots; i++) {
         struct conn *c = &h->conns[i];
-        if (atomic_load(&c->state) == CONN_OPEN && !c->logged_in && now - c->accepted_ms >= limit) {
+        if (atomic_load(&c->state) == CONN_OPEN && !c->login_done && now - c->accepted_ms >= limit) {
             host_log("drop connection from %s why=no login within %u s", c->peer, h->cfg.login_timeout);
             conn_close_locked(h, c, REMOVE_LEFT, "login timeout");
         }
@@ -477,6 +495,7 @@ struct conn *core_on_accept(struct worker *w, sys_socket s, const char *peer)
     snprintf(c->peer, sizeof c->peer, "%s", peer);
     reasm_init(&c->rx);
     c->linger = 0;
+    c->login_done = 0;
     c->accepted_ms = sys_now_ms();
     memset(&c->io, 0, sizeof c->io);
     atomic_store(&c->refs, 1);
@@ -520,6 +539,7 @@ uint8_t *core_recv_space(struct conn *c, size_t *room)
 static int on_login(struct host *h, struct conn *c, const struct proto_msg *m)
 {
     int fail = world_login(h->world, c->slot, m->u.login.version, m->u.login.name);
+    c->login_done = 1;
     if (fail == 0) {
         struct world_player p;
         world_player_get(h->world, c->slot, &p);

@@ -229,8 +229,9 @@ static void ep_event(struct worker *w, const struct epoll_event *ev)
 static void ep_run(struct worker *w)
 {
     struct epoll_event ev[EVENTS_PER_WAIT];
+    int timeout = HOST_TICK_MS;
     while (!host_stopping(w->h)) {
-        int n = epoll_wait(ep_of(w)->epfd, ev, EVENTS_PER_WAIT, HOST_TICK_MS);
+        int n = epoll_wait(ep_of(w)->epfd, ev, EVENTS_PER_WAIT, timeout);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -239,7 +240,7 @@ static void ep_run(struct worker *w)
         }
         for (int i = 0; i < n; i++)
             ep_event(w, &ev[i]);
-        core_after_batch(w);
+        timeout = core_after_batch(w);
     }
 }
 

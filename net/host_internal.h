@@ -60,6 +60,7 @@ struct worker {
     } *drops;
     size_t ndrops;
     uint64_t next_tick_ms;
+    uint64_t next_flush_ms;
 };
 
 /* The parts of host the backends read. */
@@ -85,10 +86,11 @@ uint8_t *core_recv_space(struct conn *c, size_t *room);
 int core_on_recv(struct worker *w, struct conn *c, long n);
 /* A send completed with n bytes (>= 0) or a SYS_E_*. Do not touch c after. */
 void core_on_send(struct worker *w, struct conn *c, long n);
-/* End of a batch: drops, then one send per dirty connection, then the
- * housekeeping (the login timeout). A backend calls it after every batch
- * and wakes at least every HOST_TICK_MS to do so. */
-void core_after_batch(struct worker *w);
+/* End of a batch: drops, then one send per dirty connection (or, with a
+ * send tick, at the next tick), then the housekeeping (the login timeout).
+ * A backend calls it after every batch and waits for completions at most
+ * the milliseconds it returns. */
+int core_after_batch(struct worker *w);
 #define HOST_TICK_MS 1000
 
 /* Identity of a connection for stale-event checks: slot | generation<<32. */

@@ -205,8 +205,9 @@ static void ur_run(struct worker *w)
     struct ur_worker *u = ur_of(w);
     ur_post_wake(w);
     ur_post_accept(w);
+    int timeout = HOST_TICK_MS;
     while (!host_stopping(w->h)) {
-        struct __kernel_timespec tick = {.tv_sec = HOST_TICK_MS / 1000};
+        struct __kernel_timespec tick = {.tv_sec = timeout / 1000, .tv_nsec = (long)(timeout % 1000) * 1000000};
         struct io_uring_cqe *first;
         int r = io_uring_submit_and_wait_timeout(&u->ring, &first, 1, &tick, NULL);
         if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY && r != -ETIME) {
@@ -221,7 +222,7 @@ static void ur_run(struct worker *w)
             seen++;
         }
         io_uring_cq_advance(&u->ring, seen);
-        core_after_batch(w);
+        timeout = core_after_batch(w);
     }
 }
 

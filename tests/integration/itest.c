@@ -31,6 +31,9 @@
  *   shutdown            SIGTERM and SIGINT: every client sees EOF, exit 0 in
  *                       5 s; a second host on a used port exits 1, one line
  *   bots                the bots subcommand's --check summary
+ *   login_timeout       --login-timeout 1: a silent connection is closed with
+ *                       one log line; players and a logged-out one are not
+ *                       reported as "no login"
  */
 #include "harness.h"
 
@@ -794,6 +797,43 @@ static void case_game_full(void)
     require_all_count(c, 3, 3, "three in again");
     check_clean(c, 3);
     free_all(c, 3);
+    finish_host(&h);
+}
+
+/* ==== login_timeout ====================================================== */
+
+static int line_no_login(const char *line, void *ctx)
+{
+    return it_has_ci(line, "no login within");
+}
+
+static void case_login_timeout(void)
+{
+    static const char *const extra[] = {"--login-timeout", "1", NULL};
+    struct hp h;
+    start_host(&h, extra);
+    struct tc *silent = tc_connect(h.port, "silent", 0);
+    IT_REQUIRE(silent != NULL);
+    struct tc *player = login_or_die(h.port, "player");
+    struct tc *leaver = login_or_die(h.port, "leaver");
+    IT_REQUIRE(tc_logout(leaver) == 0);
+    expect_eof(leaver, "CS_LOGOUT");
+
+    /* The silent one goes after about a second; the tick is 1 s, so allow
+     * a few, and scale for sanitizer builds. */
+    if (tc_wait_eof(silent, it_ms(5000)) != 1)
+        IT_FAIL("a connection that never logged in was still open after 5 s with --login-timeout 1");
+    IT_CHECK_INT(hp_log_wait(&h, 0, line_no_login, NULL, 1, it_ms(2000)), 1);
+
+    /* A player who stays is not touched, however long it plays. */
+    sys_sleep_ms(1500);
+    struct tc *one[1] = {player};
+    require_all_count(one, 1, 1, "the player after the timeout");
+    IT_CHECK_INT(hp_log_count(&h, 0, line_no_login, NULL), 1);
+    tc_free(silent);
+    tc_free(leaver);
+    check_clean(one, 1);
+    free_all(one, 1);
     finish_host(&h);
 }
 
@@ -1702,6 +1742,7 @@ static const struct it_case cases[] = {
     {"churn", case_churn},
     {"shutdown", case_shutdown},
     {"bots", case_bots},
+    {"login_timeout", case_login_timeout},
     {NULL, NULL},
 };
 
