@@ -51,5 +51,8 @@ if(BUILD_TESTING AND TARGET pawnparty)
     set_tests_properties(peer_${m}_smoke peer_${m}_bigworld PROPERTIES
       TIMEOUT 60 LABELS "integration;peers"
       ENVIRONMENT "PAWNPARTY_DISCOVERY_ADDR=127.0.0.1")
+    if(COMMAND pawn_stress_smoke)
+      pawn_stress_smoke(peer_${m} $<TARGET_FILE:peer_${m}>)
+    endif()
   endforeach()
 endif()

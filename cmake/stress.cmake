@@ -22,11 +22,19 @@ target_include_directories(stress PRIVATE tools)
 target_link_libraries(stress pawnnet PkgConfig::PAWN_STRESS_SDL2_IMAGE PkgConfig::PAWN_STRESS_SDL2 m)
 set_target_properties(stress PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR})
 
-if(BUILD_TESTING)
-  add_test(NAME stress_smoke
+# pawn_stress_smoke(NAME SERVER ARGS...): the ramp for a few seconds
+# against one server (our host here; cmake/peers.cmake adds the peers).
+function(pawn_stress_smoke name)
+  add_test(NAME stress_smoke_${name}
     COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/tests/integration/stress_smoke.sh
-            $<TARGET_FILE:pawnparty> $<TARGET_FILE:stress> ${CMAKE_CURRENT_BINARY_DIR}/stress_smoke)
-  set_tests_properties(stress_smoke PROPERTIES
+            $<TARGET_FILE:stress> ${CMAKE_CURRENT_BINARY_DIR}/stress_smoke_${name} ${ARGN})
+  set_tests_properties(stress_smoke_${name} PROPERTIES
     TIMEOUT 120 LABELS smoke
     ENVIRONMENT "PAWNPARTY_DISCOVERY_ADDR=127.0.0.1")
+endfunction()
+
+if(BUILD_TESTING)
+  foreach(backend uring epoll)
+    pawn_stress_smoke(host_${backend} $<TARGET_FILE:pawnparty> host --headless --backend ${backend})
+  endforeach()
 endif()

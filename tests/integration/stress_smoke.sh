@@ -1,15 +1,18 @@
 #!/bin/sh
-# Smoke test of the stress tester (no timing assertions: benchmarks are not
-# tests). Starts a headless host on 127.0.0.1 with --port 0, runs
+# Smoke test of the ramp (no timing assertions: benchmarks are not tests).
+# Starts a server on 127.0.0.1 with --port 0 on the sparse world, runs
 #   stress 127.0.0.1:PORT --max 300 --ramp-ms 5 --seconds 5 --csv --png
 # and checks that dummies logged in, echoes came back, the PNG loads, and
-# the host still exits 0 on SIGTERM.
+# the server still exits 0 on SIGTERM. The server is our host (either
+# backend) or one of the peers in bench/: bench/run.sh drives them all the
+# same way, and this proves each of them works before a benchmark needs it.
 #
-# usage: stress_smoke.sh PAWNPARTY STRESS WORKDIR
+# usage: stress_smoke.sh STRESS WORKDIR SERVER [SERVER ARGS...]
+#   e.g. stress_smoke.sh build/stress /tmp/w build/pawnparty host --headless --backend epoll
 set -u
-PAWNPARTY=$1
-STRESS=$2
-WORK=$3
+STRESS=$1
+WORK=$2
+shift 2
 export PAWNPARTY_DISCOVERY_ADDR=127.0.0.1
 
 mkdir -p "$WORK" || exit 1
@@ -25,7 +28,7 @@ fail() {
     exit 1
 }
 
-"$PAWNPARTY" host --headless --port 0 --board 400x400 --view 7 --max-players 2000 \
+"$@" --port 0 --board 400x400 --view 7 --max-players 2000 \
     >"$WORK/host.out" 2>"$WORK/host.err" &
 HOST_PID=$!
 
