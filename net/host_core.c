@@ -34,7 +34,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "discovery.h"
 #include "host_internal.h"
@@ -116,12 +115,9 @@ static _Thread_local struct worker *tl_worker;
 void host_log(const char *fmt, ...)
 {
     char line[512];
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    localtime_r(&ts.tv_sec, &tm);
-    int n = snprintf(line, sizeof line, "%02d:%02d:%02d.%03ld ", tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     ts.tv_nsec / 1000000);
+    sys_time_of_day(line, 16); /* "HH:MM:SS.mmm" */
+    int n = (int)strlen(line);
+    line[n++] = ' ';
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
@@ -674,27 +670,6 @@ int core_on_recv(struct worker *w, struct conn *c, long n)
  * Start and stop
  * ====================================================================== */
 
-static const struct host_backend *pick_backend(enum host_backend_kind kind, int *err)
-{
-    *err = 0;
-    if (kind == HOST_BACKEND_EPOLL)
-        return &host_backend_epoll;
-    if (kind == HOST_BACKEND_IOCP) {
-        *err = SYS_E_NOSYS;
-        return NULL;
-    }
-    int probe = host_backend_uring.probe();
-    if (probe == 0)
-        return &host_backend_uring;
-    if (kind == HOST_BACKEND_URING) {
-        *err = probe;
-        host_log("io_uring is not available here: %s", sys_strerror(probe));
-        return NULL;
-    }
-    host_log("io_uring refused (%s): falling back to epoll", sys_strerror(probe));
-    return &host_backend_epoll;
-}
-
 const char *host_backend_kind_name(enum host_backend_kind kind)
 {
     switch (kind) {
@@ -890,7 +865,7 @@ int host_start(const struct host_cfg *cfg, struct host **out)
     int err = host_plan(h);
     if (err)
         goto fail;
-    h->be = pick_backend(cfg->backend, &err);
+    h->be = host_backend_pick(cfg->backend, &err);
     if (!h->be)
         goto fail;
     h->nworkers = h->cfg.threads;

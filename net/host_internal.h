@@ -42,8 +42,16 @@ struct host_backend {
     void (*recv_done)(struct worker *w, struct conn *c);
 };
 
-extern const struct host_backend host_backend_uring;
-extern const struct host_backend host_backend_epoll;
+extern const struct host_backend host_backend_uring; /* Linux */
+extern const struct host_backend host_backend_epoll; /* Linux */
+extern const struct host_backend host_backend_iocp;  /* Windows */
+
+/* The backend this platform runs for kind (HOST_BACKEND_AUTO: its
+ * default), probed; NULL with *err set (and a log line) when this build or
+ * machine cannot run it. One file per platform defines it
+ * (host_backends_posix.c, host_backends_win32.c), so that the core names
+ * no backend and needs no #ifdef. */
+const struct host_backend *host_backend_pick(enum host_backend_kind kind, int *err);
 
 struct worker {
     struct host *h;

@@ -56,8 +56,10 @@ int sys_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port
 int sys_connect(const char *host, uint16_t port, int timeout_ms, sys_socket *out);
 
 /* A listening TCP socket on host:port (host NULL or "" = all IPv4
- * addresses), SO_REUSEADDR, nonblocking. *bound gets the real port (for
- * port 0). */
+ * addresses), nonblocking, that a restarted host can bind at once while a
+ * second host on the same port fails with SYS_E_ADDRINUSE (SO_REUSEADDR on
+ * POSIX; on Windows neither it nor SO_EXCLUSIVEADDRUSE, see sys_win32.c).
+ * *bound gets the real port (for port 0). */
 int sys_listen(const char *host, uint16_t port, int backlog, sys_socket *out, uint16_t *bound);
 
 int sys_set_nonblock(sys_socket s, int on);
@@ -79,7 +81,8 @@ int sys_accept_now(sys_socket listener, sys_socket *out);
 /* Raises the open-file limit to its maximum; returns the limit. */
 uint32_t sys_raise_fd_limit(void);
 /* A spare descriptor held back so that running out of them can still be
- * handled (accept the pending connection, refuse it, close it). */
+ * handled (accept the pending connection, refuse it, close it). Windows has
+ * no descriptor limit: there take returns SYS_BAD_SOCKET ("no spare"). */
 sys_socket sys_fd_spare_take(void);
 void sys_fd_spare_release(sys_socket s);
 
@@ -114,6 +117,9 @@ long sys_sendto(sys_socket s, const void *buf, size_t len, const char *ipv4, uin
  * sender's address goes to ip (numeric text, no port; SYS_ADDR_LEN is
  * enough) and *port, either may be NULL. */
 long sys_recvfrom(sys_socket s, void *buf, size_t len, char *ip, size_t iplen, uint16_t *port);
+
+/* The local wall-clock time of day, "HH:MM:SS.mmm", for log lines. */
+void sys_time_of_day(char *out, size_t len);
 
 /* Monotonic clocks. */
 uint64_t sys_now_ms(void);

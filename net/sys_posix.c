@@ -429,6 +429,15 @@ void sys_close(sys_socket s)
  * Clocks and the machine
  * ---------------------------------------------------------------------- */
 
+void sys_time_of_day(char *out, size_t len)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    localtime_r(&ts.tv_sec, &tm);
+    snprintf(out, len, "%02d:%02d:%02d.%03ld", tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
 uint64_t sys_now_us(void)
 {
     struct timespec ts;

@@ -1,0 +1,683 @@
+/*
+ * The Windows side of net/sys.h: Winsock 2, clocks and the one error map.
+ * Every WSA code (and the few Win32 codes an overlapped completion reports)
+ * becomes a SYS_E_* in sys_error_from_os and nowhere else; getaddrinfo on
+ * Windows reports WSA codes too, so it goes through the same map.
+ *
+ * Sockets are made with WSA_FLAG_OVERLAPPED (the IOCP backend needs it for
+ * AcceptEx, WSARecv and WSASend) and WSA_FLAG_NO_HANDLE_INHERIT (the
+ * Windows form of SOCK_CLOEXEC). Everything is IPv4 with explicit hints:
+ * Wine's getaddrinfo without them may hand back an IPv6 address first.
+ *
+ * sys_parse_hostport and sys_strerror are the same text as in sys_posix.c:
+ * they know no OS, and belong in a shared sys file once the POSIX build
+ * can take one (see the report of issue 4).
+ */
+#ifndef _WIN32_WINNT
+#define _WIN32_WINNT 0x0601 /* Windows 7: inet_ntop, CancelIoEx */
+#endif
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <mswsock.h>
+#include <windows.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "proto.h"
+#include "sys.h"
+
+#ifndef SIO_UDP_CONNRESET
+#define SIO_UDP_CONNRESET _WSAIOW(IOC_VENDOR, 12)
+#endif
+#ifndef WSA_FLAG_NO_HANDLE_INHERIT
+#define WSA_FLAG_NO_HANDLE_INHERIT 0x80
+#endif
+
+/* ------------------------------------------------------------------------
+ * The error map
+ * ---------------------------------------------------------------------- */
+
+int sys_error_from_os(int oserr)
+{
+    switch (oserr) {
+    case 0:
+        return SYS_OK;
+    case WSAEWOULDBLOCK:
+    case WSAEINPROGRESS:
+    case WSAEALREADY:
+    case WSA_IO_PENDING:
+    case WSA_IO_INCOMPLETE:
+        return SYS_E_AGAIN;
+    case WSAEINTR:
+        return SYS_E_INTR;
+    case WSAECONNREFUSED:
+        return SYS_E_CONNREFUSED;
+    case WSAEADDRINUSE:
+        return SYS_E_ADDRINUSE;
+    case WSAETIMEDOUT:
+    case ERROR_SEM_TIMEOUT:
+        return SYS_E_TIMEDOUT;
+    case WSAECONNRESET:
+    case WSAECONNABORTED:
+    case WSAENETRESET:
+    case WSAENOTCONN:
+    case WSAESHUTDOWN:
+    case WSAEDISCON:
+    case WSA_OPERATION_ABORTED: /* our own shutdown cancelled the operation */
+    case ERROR_NETNAME_DELETED: /* what an overlapped op on a reset connection reports */
+    case ERROR_CONNECTION_ABORTED:
+    case ERROR_BROKEN_PIPE:
+        return SYS_E_RESET;
+    case WSAENOBUFS:
+    case WSA_NOT_ENOUGH_MEMORY:
+    case ERROR_OUTOFMEMORY:
+        return SYS_E_NOMEM;
+    case WSAEMFILE:
+        return SYS_E_MFILE;
+    case WSAEHOSTUNREACH:
+    case WSAENETUNREACH:
+    case WSAENETDOWN:
+    case WSAEHOSTDOWN:
+    case ERROR_HOST_UNREACHABLE:
+    case ERROR_NETWORK_UNREACHABLE:
+        return SYS_E_UNREACH;
+    case WSAHOST_NOT_FOUND:
+    case WSATRY_AGAIN:
+    case WSANO_RECOVERY:
+    case WSANO_DATA:
+    case WSATYPE_NOT_FOUND:
+        return SYS_E_RESOLVE;
+    case WSAEINVAL:
+    case WSAENOTSOCK:
+    case WSAEFAULT:
+    case WSAEDESTADDRREQ:
+    case WSAEISCONN:
+    case WSAEBADF:
+    case WSA_INVALID_HANDLE:
+    case WSA_INVALID_PARAMETER:
+        return SYS_E_INVAL;
+    case WSAEACCES:
+        return SYS_E_PERM;
+    case WSAEOPNOTSUPP:
+    case WSAEAFNOSUPPORT:
+    case WSAEPROTONOSUPPORT:
+    case WSAESOCKTNOSUPPORT:
+    case WSAEPFNOSUPPORT:
+    case WSAVERNOTSUPPORTED:
+    case WSASYSNOTREADY:
+    case WSANOTINITIALISED:
+        return SYS_E_NOSYS;
+    case WSAEADDRNOTAVAIL:
+        return SYS_E_ADDRNOTAVAIL;
+    default:
+        return SYS_E_OTHER;
+    }
+}
+
+int sys_last_error(void)
+{
+    return sys_error_from_os(WSAGetLastError());
+}
+
+const char *sys_strerror(int err)
+{
+    if (err < 0 && err > SYS_E_AGAIN) /* PROTO_E_* live in -1..-99 */
+        return proto_strerror(err);
+    switch (err) {
+    case SYS_OK:
+        return "ok";
+    case SYS_E_AGAIN:
+        return "operation would block";
+    case SYS_E_INTR:
+        return "interrupted";
+    case SYS_E_CONNREFUSED:
+        return "connection refused";
+    case SYS_E_ADDRINUSE:
+        return "address already in use";
+    case SYS_E_TIMEDOUT:
+        return "timed out";
+    case SYS_E_RESET:
+        return "connection reset";
+    case SYS_E_CLOSED:
+        return "connection closed by peer";
+    case SYS_E_NOMEM:
+        return "out of memory";
+    case SYS_E_MFILE:
+        return "too many open files";
+    case SYS_E_UNREACH:
+        return "host unreachable";
+    case SYS_E_RESOLVE:
+        return "cannot resolve host name";
+    case SYS_E_INVAL:
+        return "invalid argument";
+    case SYS_E_PERM:
+        return "permission denied";
+    case SYS_E_NOSYS:
+        return "not supported";
+    case SYS_E_ADDRNOTAVAIL:
+        return "address not available";
+    case SYS_E_OTHER:
+        return "system error";
+    default:
+        return "unknown error";
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Process set-up
+ * ---------------------------------------------------------------------- */
+
+int sys_init(void)
+{
+    WSADATA wsa;
+    int rc = WSAStartup(MAKEWORD(2, 2), &wsa);
+    if (rc != 0)
+        return sys_error_from_os(rc);
+    if (LOBYTE(wsa.wVersion) != 2 || HIBYTE(wsa.wVersion) != 2) {
+        WSACleanup();
+        return SYS_E_NOSYS;
+    }
+    return SYS_OK;
+}
+
+/* ------------------------------------------------------------------------
+ * "host:port" parsing (as in sys_posix.c)
+ * ---------------------------------------------------------------------- */
+
+/* A decimal port 0..65535, digits only, nothing after. */
+static int parse_port(const char *s, uint16_t *port)
+{
+    unsigned long v = 0;
+    if (*s == '\0')
+        return SYS_E_INVAL;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return SYS_E_INVAL;
+        v = v * 10 + (unsigned long)(*s - '0');
+        if (v > 65535)
+            return SYS_E_INVAL;
+    }
+    *port = (uint16_t)v;
+    return SYS_OK;
+}
+
+static int copy_host(char *host, size_t hostlen, const char *s, size_t n)
+{
+    if (hostlen == 0 || n >= hostlen)
+        return SYS_E_INVAL;
+    memcpy(host, s, n);
+    host[n] = '\0';
+    return SYS_OK;
+}
+
+int sys_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port, uint16_t defport)
+{
+    const char *colon;
+
+    if (s == NULL || host == NULL || port == NULL)
+        return SYS_E_INVAL;
+    *port = defport;
+
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (close == NULL)
+            return SYS_E_INVAL;
+        if (close[1] != '\0' && (close[1] != ':' || parse_port(close + 2, port) != SYS_OK))
+            return SYS_E_INVAL;
+        return copy_host(host, hostlen, s + 1, (size_t)(close - s - 1));
+    }
+
+    colon = strchr(s, ':');
+    if (colon == NULL)
+        return copy_host(host, hostlen, s, strlen(s));
+    if (strchr(colon + 1, ':') != NULL)
+        return copy_host(host, hostlen, s, strlen(s)); /* a bare IPv6 address */
+    if (parse_port(colon + 1, port) != SYS_OK)
+        return SYS_E_INVAL;
+    return copy_host(host, hostlen, s, (size_t)(colon - s));
+}
+
+/* ------------------------------------------------------------------------
+ * Sockets
+ * ---------------------------------------------------------------------- */
+
+/* An overlapped-capable, non-inheritable IPv4 socket. */
+static SOCKET socket4(int type, int protocol)
+{
+    return WSASocketW(AF_INET, type, protocol, NULL, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+}
+
+int sys_set_nonblock(sys_socket s, int on)
+{
+    u_long mode = on ? 1 : 0;
+    if (ioctlsocket((SOCKET)s, FIONBIO, &mode) != 0)
+        return sys_last_error();
+    return SYS_OK;
+}
+
+int sys_set_nodelay(sys_socket s)
+{
+    BOOL one = TRUE;
+    if (setsockopt((SOCKET)s, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one) != 0)
+        return sys_last_error();
+    return SYS_OK;
+}
+
+/* IPv4 TCP addresses for host:port, with every hint explicit. host NULL or
+ * "" is the loopback address for a connect and every address for a listen
+ * (AI_PASSIVE). The caller frees *res with freeaddrinfo. */
+static int resolve4(const char *host, uint16_t port, int passive, struct addrinfo **res)
+{
+    struct addrinfo hints;
+    char service[8];
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+    snprintf(service, sizeof service, "%u", (unsigned)port);
+    if (host != NULL && host[0] == '\0')
+        host = NULL;
+    int rc = getaddrinfo(host, service, &hints, res);
+    if (rc == 0)
+        return SYS_OK;
+    int err = sys_error_from_os(rc);
+    return err == SYS_E_NOMEM ? err : SYS_E_RESOLVE;
+}
+
+/* Waits for a nonblocking connect on s to finish: 0, or a SYS_E_*.
+ * timeout_ms < 0 waits for as long as the stack does. A failed connect
+ * shows in the except set on Windows, not in the write set. */
+static int connect_wait(SOCKET s, int timeout_ms)
+{
+    fd_set wr, ex;
+    struct timeval tv, *tvp = NULL;
+    int soerr = 0, len = sizeof soerr;
+
+    FD_ZERO(&wr);
+    FD_ZERO(&ex);
+    FD_SET(s, &wr);
+    FD_SET(s, &ex);
+    if (timeout_ms >= 0) {
+        tv.tv_sec = timeout_ms / 1000;
+        tv.tv_usec = (timeout_ms % 1000) * 1000;
+        tvp = &tv;
+    }
+    int rc = select(0, NULL, &wr, &ex, tvp);
+    if (rc == SOCKET_ERROR)
+        return sys_last_error();
+    if (rc == 0)
+        return SYS_E_TIMEDOUT;
+    if (getsockopt(s, SOL_SOCKET, SO_ERROR, (char *)&soerr, &len) != 0)
+        return sys_last_error();
+    if (soerr == 0 && FD_ISSET(s, &ex))
+        return SYS_E_CONNREFUSED;
+    return sys_error_from_os(soerr);
+}
+
+static int connect_one(const struct addrinfo *ai, int timeout_ms, sys_socket *out)
+{
+    SOCKET s = socket4(ai->ai_socktype, ai->ai_protocol);
+    int err;
+
+    if (s == INVALID_SOCKET)
+        return sys_last_error();
+    err = sys_set_nonblock((sys_socket)s, 1);
+    if (err != SYS_OK)
+        goto fail;
+    if (connect(s, ai->ai_addr, (int)ai->ai_addrlen) == 0)
+        err = SYS_OK;
+    else if (WSAGetLastError() == WSAEWOULDBLOCK)
+        err = connect_wait(s, timeout_ms);
+    else
+        err = sys_last_error();
+    if (err == SYS_OK)
+        err = sys_set_nonblock((sys_socket)s, 0);
+    if (err == SYS_OK)
+        err = sys_set_nodelay((sys_socket)s);
+    if (err != SYS_OK)
+        goto fail;
+    *out = (sys_socket)s;
+    return SYS_OK;
+fail:
+    closesocket(s);
+    return err;
+}
+
+int sys_connect(const char *host, uint16_t port, int timeout_ms, sys_socket *out)
+{
+    struct addrinfo *res = NULL, *ai;
+    int err = resolve4(host, port, 0, &res);
+
+    if (err != SYS_OK)
+        return err;
+    err = SYS_E_RESOLVE;
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        if (ai->ai_family != AF_INET)
+            continue;
+        err = connect_one(ai, timeout_ms, out);
+        if (err == SYS_OK)
+            break;
+    }
+    freeaddrinfo(res);
+    return err;
+}
+
+/*
+ * The listening socket gets neither SO_REUSEADDR nor SO_EXCLUSIVEADDRUSE
+ * (libuv's choice too). On Windows SO_REUSEADDR does not mean "rebind past
+ * TIME_WAIT" but "bind a port another socket is already listening on": a
+ * second host on 9090 would silently share the port with the first and get
+ * half the players. SO_EXCLUSIVEADDRUSE would also keep other programs off
+ * the port, but a listener that had it cannot be rebound while connections
+ * it accepted linger, so a host restarted after a game could be refused
+ * for minutes. The default is what a game host wants: a second bind fails
+ * with WSAEADDRINUSE ("port in use"), another user cannot take the port
+ * (Windows Server 2003 and later), and a restart binds at once.
+ */
+static int listen_one(const struct addrinfo *ai, int backlog, sys_socket *out, uint16_t *bound)
+{
+    struct sockaddr_in sin;
+    int len = sizeof sin;
+    int err;
+    SOCKET s = socket4(ai->ai_socktype, ai->ai_protocol);
+
+    if (s == INVALID_SOCKET)
+        return sys_last_error();
+    if (bind(s, ai->ai_addr, (int)ai->ai_addrlen) != 0 || listen(s, backlog) != 0 ||
+        getsockname(s, (struct sockaddr *)&sin, &len) != 0) {
+        err = sys_last_error();
+        goto fail;
+    }
+    err = sys_set_nonblock((sys_socket)s, 1);
+    if (err != SYS_OK)
+        goto fail;
+    if (bound != NULL)
+        *bound = ntohs(sin.sin_port);
+    *out = (sys_socket)s;
+    return SYS_OK;
+fail:
+    closesocket(s);
+    return err;
+}
+
+int sys_listen(const char *host, uint16_t port, int backlog, sys_socket *out, uint16_t *bound)
+{
+    struct addrinfo *res = NULL, *ai;
+    int err = resolve4(host, port, 1, &res);
+
+    if (err != SYS_OK)
+        return err;
+    err = SYS_E_RESOLVE;
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        if (ai->ai_family != AF_INET)
+            continue;
+        err = listen_one(ai, backlog > 0 ? backlog : SOMAXCONN, out, bound);
+        if (err == SYS_OK)
+            break;
+    }
+    freeaddrinfo(res);
+    return err;
+}
+
+/* Winsock lengths are int: a longer buffer goes in INT_MAX pieces. */
+static int clamp_len(size_t len)
+{
+    return len > INT_MAX ? INT_MAX : (int)len;
+}
+
+long sys_send(sys_socket s, const void *buf, size_t len)
+{
+    int n = send((SOCKET)s, buf, clamp_len(len), 0);
+    return n == SOCKET_ERROR ? sys_last_error() : (long)n;
+}
+
+long sys_recv(sys_socket s, void *buf, size_t len)
+{
+    if (len == 0)
+        return SYS_E_INVAL; /* 0 bytes would look like an orderly close */
+    int n = recv((SOCKET)s, buf, clamp_len(len), 0);
+    if (n == 0)
+        return SYS_E_CLOSED;
+    return n == SOCKET_ERROR ? sys_last_error() : (long)n;
+}
+
+int sys_wait_readable(sys_socket s, int timeout_ms)
+{
+    /* An error or hang-up counts as readable: the next sys_recv reports it. */
+    fd_set rd, ex;
+    struct timeval tv, *tvp = NULL;
+    FD_ZERO(&rd);
+    FD_ZERO(&ex);
+    FD_SET((SOCKET)s, &rd);
+    FD_SET((SOCKET)s, &ex);
+    if (timeout_ms >= 0) {
+        tv.tv_sec = timeout_ms / 1000;
+        tv.tv_usec = (timeout_ms % 1000) * 1000;
+        tvp = &tv;
+    }
+    int rc = select(0, &rd, NULL, &ex, tvp);
+    if (rc == SOCKET_ERROR)
+        return sys_last_error();
+    return rc > 0 ? 1 : 0;
+}
+
+void sys_close(sys_socket s)
+{
+    if (s != SYS_BAD_SOCKET)
+        closesocket((SOCKET)s);
+}
+
+/* ------------------------------------------------------------------------
+ * Clocks and the machine
+ * ---------------------------------------------------------------------- */
+
+void sys_time_of_day(char *out, size_t len)
+{
+    SYSTEMTIME t;
+    GetLocalTime(&t);
+    snprintf(out, len, "%02u:%02u:%02u.%03u", t.wHour, t.wMinute, t.wSecond, t.wMilliseconds);
+}
+
+static uint64_t qpc_ticks(uint64_t per_second)
+{
+    static LARGE_INTEGER freq; /* constant since boot; a racy first fill is harmless */
+    LARGE_INTEGER now;
+    if (freq.QuadPart == 0)
+        QueryPerformanceFrequency(&freq);
+    QueryPerformanceCounter(&now);
+    uint64_t t = (uint64_t)now.QuadPart, f = (uint64_t)freq.QuadPart;
+    /* Whole seconds and the remainder apart, so that t * per_second never
+     * overflows. */
+    return t / f * per_second + t % f * per_second / f;
+}
+
+uint64_t sys_now_us(void)
+{
+    return qpc_ticks(1000000u);
+}
+
+uint64_t sys_now_ms(void)
+{
+    return qpc_ticks(1000u);
+}
+
+void sys_sleep_ms(unsigned ms)
+{
+    Sleep(ms);
+}
+
+int sys_cpu_count(void)
+{
+    SYSTEM_INFO si;
+    GetSystemInfo(&si);
+    return si.dwNumberOfProcessors > 0 ? (int)si.dwNumberOfProcessors : 1;
+}
+
+/* ------------------------------------------------------------------------
+ * For hosts: shutdown, accepting now, and the descriptor limit
+ * ---------------------------------------------------------------------- */
+
+/*
+ * sys.h promises that the outstanding receive and send on s complete. A
+ * Windows shutdown() does not complete an overlapped WSARecv (nor a
+ * WSASend that a peer who stopped reading holds back), so the operations
+ * on s are cancelled too: they complete with WSA_OPERATION_ABORTED
+ * (SYS_E_RESET), and their buffers come back to their owners.
+ */
+void sys_shutdown(sys_socket s)
+{
+    if (s == SYS_BAD_SOCKET)
+        return;
+    shutdown((SOCKET)s, SD_BOTH);
+    CancelIoEx((HANDLE)s, NULL);
+}
+
+int sys_accept_now(sys_socket listener, sys_socket *out)
+{
+    /* The listener may be blocking (the IOCP backend's): take only what is
+     * there. */
+    if (sys_wait_readable(listener, 0) != 1)
+        return SYS_E_AGAIN;
+    SOCKET s = accept((SOCKET)listener, NULL, NULL);
+    if (s == INVALID_SOCKET)
+        return sys_last_error();
+    SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
+    sys_set_nonblock((sys_socket)s, 1);
+    *out = (sys_socket)s;
+    return 0;
+}
+
+/* Windows has no descriptor limit for sockets: memory is the limit. The
+ * same cap as the POSIX side keeps the connection table sane. */
+uint32_t sys_raise_fd_limit(void)
+{
+    return 1000000;
+}
+
+/* No descriptor limit, so nothing to hold back: the core sees "no spare"
+ * and simply lets a failed accept be. */
+sys_socket sys_fd_spare_take(void)
+{
+    return SYS_BAD_SOCKET;
+}
+
+void sys_fd_spare_release(sys_socket s)
+{
+    sys_close(s);
+}
+
+void sys_format_addr(const void *sockaddr, char *out, size_t len)
+{
+    const struct sockaddr *sa = sockaddr;
+    char ip[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = sockaddr;
+        inet_ntop(AF_INET, (void *)&in->sin_addr, ip, sizeof ip);
+        port = ntohs(in->sin_port);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = sockaddr;
+        inet_ntop(AF_INET6, (void *)&in6->sin6_addr, ip, sizeof ip);
+        port = ntohs(in6->sin6_port);
+    }
+    snprintf(out, len, "%s:%u", ip, port);
+}
+
+/* ------------------------------------------------------------------------
+ * UDP, for LAN discovery
+ * ---------------------------------------------------------------------- */
+
+/* By default Windows reports an ICMP "port unreachable" for an earlier
+ * datagram as WSAECONNRESET on the next recvfrom, which would make a host
+ * that answered a vanished client look broken. Turn that off. */
+static int udp_no_connreset(SOCKET s)
+{
+    BOOL off = FALSE;
+    DWORD got = 0;
+    if (WSAIoctl(s, SIO_UDP_CONNRESET, &off, sizeof off, NULL, 0, &got, NULL, NULL) != 0)
+        return sys_last_error();
+    return SYS_OK;
+}
+
+int sys_udp_open(uint16_t port, int flags, sys_socket *out, uint16_t *bound)
+{
+    struct sockaddr_in sin;
+    int len = sizeof sin;
+    BOOL one = TRUE;
+    int err = SYS_OK;
+    SOCKET s = socket4(SOCK_DGRAM, IPPROTO_UDP);
+
+    if (s == INVALID_SOCKET)
+        return sys_last_error();
+    /* Several hosts on one machine share the discovery port (SO_REUSEADDR
+     * is what does that on Windows; there is no SO_REUSEPORT). */
+    if ((flags & SYS_UDP_REUSE) && setsockopt(s, SOL_SOCKET, SO_REUSEADDR, (const char *)&one, sizeof one) != 0)
+        err = sys_last_error();
+    if (err == SYS_OK && (flags & SYS_UDP_BROADCAST) &&
+        setsockopt(s, SOL_SOCKET, SO_BROADCAST, (const char *)&one, sizeof one) != 0)
+        err = sys_last_error();
+    if (err == SYS_OK)
+        (void)udp_no_connreset(s); /* best effort: the callers skip resets anyway */
+    if (err == SYS_OK)
+        err = sys_set_nonblock((sys_socket)s, 1);
+    if (err != SYS_OK)
+        goto fail;
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_ANY);
+    sin.sin_port = htons(port);
+    if (bind(s, (struct sockaddr *)&sin, sizeof sin) != 0 || getsockname(s, (struct sockaddr *)&sin, &len) != 0) {
+        err = sys_last_error();
+        goto fail;
+    }
+    if (bound != NULL)
+        *bound = ntohs(sin.sin_port);
+    *out = (sys_socket)s;
+    return SYS_OK;
+fail:
+    closesocket(s);
+    return err;
+}
+
+int sys_ipv4_valid(const char *s)
+{
+    struct in_addr a;
+    return s != NULL && inet_pton(AF_INET, s, &a) == 1;
+}
+
+long sys_sendto(sys_socket s, const void *buf, size_t len, const char *ipv4, uint16_t port)
+{
+    struct sockaddr_in to;
+
+    memset(&to, 0, sizeof to);
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    if (ipv4 == NULL || inet_pton(AF_INET, ipv4, &to.sin_addr) != 1)
+        return SYS_E_INVAL;
+    int n = sendto((SOCKET)s, buf, clamp_len(len), 0, (struct sockaddr *)&to, sizeof to);
+    return n == SOCKET_ERROR ? sys_last_error() : (long)n;
+}
+
+long sys_recvfrom(sys_socket s, void *buf, size_t len, char *ip, size_t iplen, uint16_t *port)
+{
+    struct sockaddr_in from;
+    int fromlen = sizeof from;
+
+    memset(&from, 0, sizeof from);
+    int n = recvfrom((SOCKET)s, buf, clamp_len(len), 0, (struct sockaddr *)&from, &fromlen);
+    if (n == SOCKET_ERROR) {
+        int e = WSAGetLastError();
+        if (e != WSAEMSGSIZE)
+            return sys_error_from_os(e);
+        n = clamp_len(len); /* the datagram was longer: cut to len, as on POSIX */
+    }
+    if (ip != NULL && iplen > 0 && inet_ntop(AF_INET, &from.sin_addr, ip, iplen) == NULL)
+        ip[0] = '\0';
+    if (port != NULL)
+        *port = ntohs(from.sin_port);
+    return (long)n;
+}
