@@ -5,8 +5,11 @@
 #   ./build.sh test                 build normal, ASan+UBSan and TSan trees and run
 #                                   every test in each (plus the fuzzer where clang is)
 #   ./build.sh build                just the normal build (build/pawnparty)
+#   ./build.sh windows              cross-build build-win64/pawnparty.exe and
+#                                   build-win64/pawnparty-win64.zip (exe + assets/)
 #
-# Build trees: build/ (normal), build-asan/, build-tsan/, build-fuzz/.
+# Build trees: build/ (normal), build-asan/, build-tsan/, build-fuzz/,
+# build-win64/ (Windows; its SDL2 family in third_party/win64/).
 set -euo pipefail
 cd "$(dirname "$0")"
 top=$(pwd)
@@ -108,12 +111,25 @@ cmd_run() {
     exec "$top/build/pawnparty" host "$@"
 }
 
+# --- windows --------------------------------------------------------------------
+# A static pawnparty.exe that needs no DLLs: the SDL2 family built once from
+# Debian's sources (tools/build-win64-deps.sh; a no-op when up to date), then
+# the game with cmake/mingw-w64.cmake, packed with assets/ for players.
+cmd_windows() {
+    tools/build-win64-deps.sh
+    PAWN_TARGET=pawnparty_zip configure_build build-win64 \
+        -DCMAKE_TOOLCHAIN_FILE="$top/cmake/mingw-w64.cmake" -DCMAKE_BUILD_TYPE=Release
+    echo "build.sh windows: build-win64/pawnparty.exe ($(stat -c %s build-win64/pawnparty.exe) bytes)," \
+        "build-win64/pawnparty-win64.zip" >&2
+}
+
 case "${1:-run}" in
 run) shift || true; cmd_run "$@" ;;
 test) cmd_test ;;
 build) cmd_build ;;
+windows) cmd_windows ;;
 *)
-    echo "usage: ./build.sh [run [HOST OPTIONS] | test | build]" >&2
+    echo "usage: ./build.sh [run [HOST OPTIONS] | test | build | windows]" >&2
     exit 2
     ;;
 esac
