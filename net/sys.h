@@ -62,6 +62,31 @@ int sys_connect(const char *host, uint16_t port, int timeout_ms, sys_socket *out
  * *bound gets the real port (for port 0). */
 int sys_listen(const char *host, uint16_t port, int backlog, sys_socket *out, uint16_t *bound);
 
+/* An IPv4 address and port, numeric: what a tool that opens many
+ * connections to one host resolves once and then connects to again and
+ * again (no name lookup per connection). */
+struct sys_addr4 {
+    uint8_t ip[4];  /* network order: 127, 0, 0, 1 */
+    uint16_t port;  /* host order */
+};
+
+/* The address s is connected to. SYS_E_NOSYS when it is not IPv4. */
+int sys_peer_addr(sys_socket s, struct sys_addr4 *out);
+
+/* Starts a connect to *to without waiting: a new nonblocking TCP socket
+ * with TCP_NODELAY, not inherited by child processes. 0 when the socket is
+ * connected or the connect is in progress (*out set: the caller owns it and
+ * closes it with sys_close; sys_poll reports SYS_POLLOUT, or SYS_POLLERR or
+ * SYS_POLLHUP, when it is decided, then sys_connect_finish says how), else
+ * a SYS_E_* and no socket. */
+int sys_connect_start(const struct sys_addr4 *to, sys_socket *out);
+/* How a connect begun by sys_connect_start stands: 0 connected,
+ * SYS_E_AGAIN still in progress, else why it failed. The socket stays the
+ * caller's either way. The OS tells why a connect failed only once: after
+ * a failure, ask no more (a second call may say SYS_E_AGAIN while sys_poll
+ * reports SYS_POLLHUP or SYS_POLLERR; take those as failure). */
+int sys_connect_finish(sys_socket s);
+
 int sys_set_nonblock(sys_socket s, int on);
 int sys_set_nodelay(sys_socket s);
 
@@ -74,6 +99,40 @@ int sys_wait_readable(sys_socket s, int timeout_ms);
 void sys_close(sys_socket s);
 /* Shuts both directions: outstanding receives and sends on s complete. */
 void sys_shutdown(sys_socket s);
+
+/*
+ * Waiting on many sockets at once. struct sys_pollfd is laid out like the
+ * platform's own (struct pollfd; WSAPOLLFD on Windows) and SYS_POLL* are
+ * its own bits, so sys_poll hands the caller's array to the OS as it is,
+ * with no copy and no allocation per call. Set s and events; sys_poll sets
+ * revents. An error or hang-up is reported in revents whether asked for or
+ * not; ask only for SYS_POLLIN and SYS_POLLOUT.
+ */
+#ifdef _WIN32
+struct sys_pollfd {
+    uintptr_t s;  /* a SOCKET: set it from a sys_socket */
+    short events, revents;
+};
+#define SYS_POLLIN 0x0300  /* POLLRDNORM | POLLRDBAND */
+#define SYS_POLLOUT 0x0010 /* POLLWRNORM */
+#define SYS_POLLERR 0x0001
+#define SYS_POLLHUP 0x0002
+#else
+struct sys_pollfd {
+    int s;  /* an fd: set it from a sys_socket */
+    short events, revents;
+};
+#define SYS_POLLIN 0x001
+#define SYS_POLLOUT 0x004
+#define SYS_POLLERR 0x008
+#define SYS_POLLHUP 0x010
+#endif
+
+/* Waits until one of fds[0..n) is ready or timeout_ms passes (< 0: no
+ * limit; n may be 0, then it only sleeps). Returns how many have revents,
+ * 0 on timeout, or a SYS_E_* (SYS_E_INTR when a signal cut the wait
+ * short: the caller simply polls again). */
+int sys_poll(struct sys_pollfd *fds, size_t n, int timeout_ms);
 
 /* For hosts: accepts one pending connection now if there is one (0 and *out
  * set, the new socket nonblocking), else a SYS_E_*. */
@@ -128,5 +187,36 @@ void sys_sleep_ms(unsigned ms);
 
 /* Logical CPUs. */
 int sys_cpu_count(void);
+
+/* This process's id, for names that must differ between processes. */
+uint32_t sys_process_id(void);
+
+/* ---- stop signals, for command-line tools -------------------------------- */
+
+/*
+ * Ctrl+C and friends as a question the program asks, not a handler that
+ * interrupts it: SIGINT and SIGTERM on POSIX; CTRL_C, CTRL_BREAK and
+ * CTRL_CLOSE (the console window closed) on Windows.
+ *
+ * sys_stop_signals_block: from now on a stop signal does not end the
+ * process but waits for sys_stop_signals_wait. Call it in the main thread
+ * before creating any thread (POSIX: it blocks the signals in the calling
+ * thread's mask, which new threads inherit, so that no worker thread is
+ * picked to take them; Windows: a console control handler that sets an
+ * event).
+ *
+ * sys_stop_signals_wait: waits up to timeout_ms (0: just looks; < 0: no
+ * limit) for one. 1 when one arrived (and it is used up: the next wait
+ * waits for another), 0 when none did.
+ *
+ * sys_stop_signals_unblock: from now on a stop signal ends the process
+ * (its default action, even when the process was started with it ignored,
+ * as a shell does for a background job): a second Ctrl+C while a tool says
+ * goodbye ends it at once. One already waiting is taken first, not acted
+ * on. Without sys_stop_signals_block before, it does nothing.
+ */
+void sys_stop_signals_block(void);
+int sys_stop_signals_wait(int timeout_ms);
+void sys_stop_signals_unblock(void);
 
 #endif

@@ -16,7 +16,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,6 +347,66 @@ int sys_connect(const char *host, uint16_t port, int timeout_ms, sys_socket *out
     return err;
 }
 
+int sys_peer_addr(sys_socket s, struct sys_addr4 *out)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+
+    if (getpeername((int)s, (struct sockaddr *)&ss, &len) != 0)
+        return sys_last_error();
+    if (ss.ss_family != AF_INET)
+        return SYS_E_NOSYS;
+    memcpy(out->ip, &in->sin_addr, 4);
+    out->port = ntohs(in->sin_port);
+    return SYS_OK;
+}
+
+int sys_connect_start(const struct sys_addr4 *to, sys_socket *out)
+{
+    struct sockaddr_in sin;
+    int err;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_TCP);
+
+    if (fd < 0)
+        return sys_last_error();
+    err = sys_set_nodelay(fd);
+    if (err != SYS_OK)
+        goto fail;
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(to->port);
+    memcpy(&sin.sin_addr, to->ip, 4);
+    /* EINTR: the connect goes on in the background, as EINPROGRESS. */
+    if (connect(fd, (const struct sockaddr *)&sin, sizeof sin) != 0 && errno != EINPROGRESS && errno != EINTR) {
+        err = sys_last_error();
+        goto fail;
+    }
+    *out = fd;
+    return SYS_OK;
+fail:
+    close(fd);
+    return err;
+}
+
+/* SO_ERROR says whether it failed; that it succeeded rather than still
+ * being under way only getpeername can tell (ENOTCONN until then). */
+int sys_connect_finish(sys_socket s)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    int soerr = 0;
+    socklen_t elen = sizeof soerr;
+
+    if (getsockopt((int)s, SOL_SOCKET, SO_ERROR, &soerr, &elen) != 0)
+        return sys_last_error();
+    if (soerr != 0)
+        return sys_error_from_os(soerr);
+    if (getpeername((int)s, (struct sockaddr *)&ss, &len) == 0)
+        return SYS_OK;
+    return errno == ENOTCONN ? SYS_E_AGAIN : sys_last_error();
+}
+
 static int listen_one(const struct addrinfo *ai, int backlog, sys_socket *out, uint16_t *bound)
 {
     struct sockaddr_in sin;
@@ -419,6 +481,20 @@ int sys_wait_readable(sys_socket s, int timeout_ms)
     return rc > 0 ? 1 : 0;
 }
 
+/* sys.h promises a struct sys_pollfd array is a struct pollfd array. */
+_Static_assert(sizeof(struct sys_pollfd) == sizeof(struct pollfd), "sys_pollfd size");
+_Static_assert(offsetof(struct sys_pollfd, s) == offsetof(struct pollfd, fd), "sys_pollfd.s");
+_Static_assert(offsetof(struct sys_pollfd, events) == offsetof(struct pollfd, events), "sys_pollfd.events");
+_Static_assert(offsetof(struct sys_pollfd, revents) == offsetof(struct pollfd, revents), "sys_pollfd.revents");
+_Static_assert(SYS_POLLIN == POLLIN && SYS_POLLOUT == POLLOUT && SYS_POLLERR == POLLERR && SYS_POLLHUP == POLLHUP,
+               "SYS_POLL* bits");
+
+int sys_poll(struct sys_pollfd *fds, size_t n, int timeout_ms)
+{
+    int rc = poll((struct pollfd *)fds, (nfds_t)n, timeout_ms);
+    return rc < 0 ? sys_last_error() : rc;
+}
+
 void sys_close(sys_socket s)
 {
     if (s != SYS_BAD_SOCKET)
@@ -463,6 +539,74 @@ int sys_cpu_count(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int)n : 1;
+}
+
+uint32_t sys_process_id(void)
+{
+    return (uint32_t)getpid();
+}
+
+/* ------------------------------------------------------------------------
+ * Stop signals: SIGINT and SIGTERM, taken with sigtimedwait
+ * ---------------------------------------------------------------------- */
+
+/* The stop signals that sys_stop_signals_block blocked, that is, those the
+ * mask did not hold already: unblock gives back only these. Set and read
+ * by the main thread only. */
+static sigset_t stop_blocked_by_us;
+
+static void stop_set(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+}
+
+void sys_stop_signals_block(void)
+{
+    sigset_t stop, old;
+    stop_set(&stop);
+    pthread_sigmask(SIG_BLOCK, &stop, &old);
+    sigemptyset(&stop_blocked_by_us);
+    if (!sigismember(&old, SIGINT))
+        sigaddset(&stop_blocked_by_us, SIGINT);
+    if (!sigismember(&old, SIGTERM))
+        sigaddset(&stop_blocked_by_us, SIGTERM);
+}
+
+int sys_stop_signals_wait(int timeout_ms)
+{
+    sigset_t stop;
+    int sig;
+    stop_set(&stop);
+    if (timeout_ms < 0) {
+        while ((sig = sigwaitinfo(&stop, NULL)) < 0 && errno == EINTR)
+            ;
+        return sig > 0;
+    }
+    /* Another signal's handler (EINTR) may cut the wait short; waiting
+     * less than asked is allowed, so no retry with the remainder. */
+    struct timespec ts = { .tv_sec = timeout_ms / 1000, .tv_nsec = (long)(timeout_ms % 1000) * 1000000L };
+    sig = sigtimedwait(&stop, NULL, &ts);
+    return sig > 0;
+}
+
+/* SIG_DFL first: a process started in the background by a shell inherits
+ * SIGINT ignored, and a second Ctrl+C (or kill -INT) must still end it. */
+void sys_stop_signals_unblock(void)
+{
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    while (sys_stop_signals_wait(0))
+        ;
+    if (sigismember(&stop_blocked_by_us, SIGINT))
+        sigaction(SIGINT, &dfl, NULL);
+    if (sigismember(&stop_blocked_by_us, SIGTERM))
+        sigaction(SIGTERM, &dfl, NULL);
+    pthread_sigmask(SIG_UNBLOCK, &stop_blocked_by_us, NULL);
+    sigemptyset(&stop_blocked_by_us);
 }
 
 /* ------------------------------------------------------------------------

@@ -22,6 +22,7 @@
 #include <windows.h>
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -366,6 +367,66 @@ int sys_connect(const char *host, uint16_t port, int timeout_ms, sys_socket *out
     return err;
 }
 
+int sys_peer_addr(sys_socket s, struct sys_addr4 *out)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+
+    if (getpeername((SOCKET)s, (struct sockaddr *)&ss, &len) != 0)
+        return sys_last_error();
+    if (ss.ss_family != AF_INET)
+        return SYS_E_NOSYS;
+    memcpy(out->ip, &in->sin_addr, 4);
+    out->port = ntohs(in->sin_port);
+    return SYS_OK;
+}
+
+int sys_connect_start(const struct sys_addr4 *to, sys_socket *out)
+{
+    struct sockaddr_in sin;
+    int err;
+    SOCKET s = socket4(SOCK_STREAM, IPPROTO_TCP);
+
+    if (s == INVALID_SOCKET)
+        return sys_last_error();
+    err = sys_set_nonblock((sys_socket)s, 1);
+    if (err == SYS_OK)
+        err = sys_set_nodelay((sys_socket)s);
+    if (err != SYS_OK)
+        goto fail;
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(to->port);
+    memcpy(&sin.sin_addr, to->ip, 4);
+    if (connect(s, (const struct sockaddr *)&sin, sizeof sin) != 0 && WSAGetLastError() != WSAEWOULDBLOCK) {
+        err = sys_last_error();
+        goto fail;
+    }
+    *out = (sys_socket)s;
+    return SYS_OK;
+fail:
+    closesocket(s);
+    return err;
+}
+
+/* As on POSIX: SO_ERROR holds a failure, getpeername tells "connected"
+ * from "still under way" (WSAENOTCONN). */
+int sys_connect_finish(sys_socket s)
+{
+    struct sockaddr_storage ss;
+    int len = sizeof ss;
+    int soerr = 0, elen = sizeof soerr;
+
+    if (getsockopt((SOCKET)s, SOL_SOCKET, SO_ERROR, (char *)&soerr, &elen) != 0)
+        return sys_last_error();
+    if (soerr != 0)
+        return sys_error_from_os(soerr);
+    if (getpeername((SOCKET)s, (struct sockaddr *)&ss, &len) == 0)
+        return SYS_OK;
+    return WSAGetLastError() == WSAENOTCONN ? SYS_E_AGAIN : sys_last_error();
+}
+
 /*
  * The listening socket gets neither SO_REUSEADDR nor SO_EXCLUSIVEADDRUSE
  * (libuv's choice too). On Windows SO_REUSEADDR does not mean "rebind past
@@ -465,6 +526,33 @@ int sys_wait_readable(sys_socket s, int timeout_ms)
     return rc > 0 ? 1 : 0;
 }
 
+/* sys.h promises a struct sys_pollfd array is a WSAPOLLFD array. */
+_Static_assert(sizeof(struct sys_pollfd) == sizeof(WSAPOLLFD), "sys_pollfd size");
+_Static_assert(offsetof(struct sys_pollfd, s) == offsetof(WSAPOLLFD, fd), "sys_pollfd.s");
+_Static_assert(offsetof(struct sys_pollfd, events) == offsetof(WSAPOLLFD, events), "sys_pollfd.events");
+_Static_assert(offsetof(struct sys_pollfd, revents) == offsetof(WSAPOLLFD, revents), "sys_pollfd.revents");
+_Static_assert(SYS_POLLIN == POLLIN && SYS_POLLOUT == POLLOUT && SYS_POLLERR == POLLERR && SYS_POLLHUP == POLLHUP,
+               "SYS_POLL* bits");
+
+/*
+ * WSAPoll: no FD_SETSIZE limit, the caller's array as it is. Two things it
+ * does not do as poll does: with no sockets at all it fails (WSAEINVAL)
+ * instead of sleeping, so that case sleeps here; and before Windows 10
+ * 2004 it never reported a *failed* connect (no POLLERR/POLLHUP), so a
+ * caller must also give up on a connect by its own timeout.
+ */
+int sys_poll(struct sys_pollfd *fds, size_t n, int timeout_ms)
+{
+    if (n == 0) {
+        Sleep(timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms);
+        return 0;
+    }
+    if (n > ULONG_MAX)
+        return SYS_E_INVAL;
+    int rc = WSAPoll((WSAPOLLFD *)fds, (ULONG)n, timeout_ms);
+    return rc == SOCKET_ERROR ? sys_last_error() : rc;
+}
+
 void sys_close(sys_socket s)
 {
     if (s != SYS_BAD_SOCKET)
@@ -510,6 +598,69 @@ void sys_sleep_ms(unsigned ms)
     Sleep(ms);
 }
 
+
+uint32_t sys_process_id(void)
+{
+    return (uint32_t)GetCurrentProcessId();
+}
+
+/* ------------------------------------------------------------------------
+ * Stop signals: a console control handler and an event
+ * ---------------------------------------------------------------------- */
+
+/* Auto-reset, so that a wait that takes it also clears it. Made once by
+ * sys_stop_signals_block in the main thread, before the handler can run. */
+static HANDLE stop_event;
+
+/*
+ * Runs in a thread of its own that Windows starts for the event. Ctrl+C and
+ * Ctrl+Break are then handled (TRUE: the process goes on). A closed console
+ * window ends the process as soon as this returns, so for that one the
+ * handler does not return: the main thread has until Windows' own time-out
+ * (about 5 s) to stop cleanly and exit, which ends this thread too.
+ */
+static BOOL WINAPI stop_handler(DWORD type)
+{
+    switch (type) {
+    case CTRL_C_EVENT:
+    case CTRL_BREAK_EVENT:
+        SetEvent(stop_event);
+        return TRUE;
+    case CTRL_CLOSE_EVENT:
+        SetEvent(stop_event);
+        Sleep(INFINITE);
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+void sys_stop_signals_block(void)
+{
+    if (stop_event == NULL)
+        stop_event = CreateEventW(NULL, FALSE, FALSE, NULL);
+    if (stop_event != NULL)
+        SetConsoleCtrlHandler(stop_handler, TRUE);
+}
+
+int sys_stop_signals_wait(int timeout_ms)
+{
+    if (stop_event == NULL) { /* never blocked: nothing can arrive */
+        if (timeout_ms != 0)
+            Sleep(timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms);
+        return 0;
+    }
+    return WaitForSingleObject(stop_event, timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms) == WAIT_OBJECT_0;
+}
+
+void sys_stop_signals_unblock(void)
+{
+    if (stop_event == NULL)
+        return;
+    SetConsoleCtrlHandler(stop_handler, FALSE);
+    SetConsoleCtrlHandler(NULL, FALSE); /* an inherited "ignore Ctrl+C" too */
+    ResetEvent(stop_event);
+}
 int sys_cpu_count(void)
 {
     SYSTEM_INFO si;

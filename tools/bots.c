@@ -1,7 +1,7 @@
 /*
  * `pawnparty bots`: many scripted clients in one thread.
  *
- * Every bot is a nonblocking socket in one poll() loop. A bot connects,
+ * Every bot is a nonblocking socket in one sys_poll() loop. A bot connects,
  * logs in as PREFIX-<pid>-<i>, then sends CS_MOVE in a random direction
  * RATE times a second with its clock (milliseconds, sys_now_ms truncated to
  * u32) in move_time. The host echoes every move to its mover as
@@ -24,25 +24,26 @@
  * byte is ever dropped. A bot whose buffer is full (the host stopped
  * reading) skips its move instead of queueing more.
  *
- * This tool is POSIX-only (poll, nonblocking connect): sys.h has no call to
- * start a connect without waiting, so the few socket calls it needs are in
- * the "Connecting" section and nowhere else; their errors go through
- * sys_error_from_os like everyone else's.
+ * Everything the OS does for it goes through net/sys.h (sys_connect_start,
+ * sys_poll, sys_stop_signals_*), so this one file is the tool on Linux and
+ * on Windows alike. The first bot connects by name with a timeout; the
+ * address it reached is then every other bot's, so a swarm of thousands
+ * does one name lookup.
+ *
+ * Stop signals (Ctrl+C, SIGTERM) are blocked while it runs and looked for
+ * once per loop iteration, which wakes at least every STOP_CHECK_MS; the
+ * first one ends the run as the clock would (summary included), and from
+ * then on a second one ends the process at once.
  */
 #include "bots.h"
 
 #include <errno.h>
 #include <math.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "mirror.h"
 #include "proto.h"
@@ -69,6 +70,7 @@
 #define HIST_MS 10000                /* delays above this share one bucket */
 #define NOTES_PER_KIND 5             /* stderr lines per kind of problem */
 #define FD_SPARE 32
+#define STOP_CHECK_MS 200            /* longest wait before a Ctrl+C is seen */
 
 #define NEVER UINT64_MAX
 
@@ -94,7 +96,7 @@ enum swarm_phase { PHASE_RUN, PHASE_SETTLE, PHASE_LEAVE, PHASE_END };
 enum note_kind { NOTE_CONNECT, NOTE_LOGIN, NOTE_LOST, NOTE_MALFORMED, NOTE_ORDER, NOTE_ECHO, NOTE_MIRROR, NOTE_KINDS };
 
 struct bot {
-    int fd;
+    sys_socket sock;
     uint8_t state;
     uint16_t out_len;
     uint32_t rng;
@@ -121,11 +123,12 @@ struct bots_stats {
 struct swarm {
     struct bots_opts o;
     struct bot *bots;
-    struct pollfd *pfd;
+    struct sys_pollfd *pfd;
     uint32_t *pbot;  /* pfd[k] belongs to bots[pbot[k]] */
-    nfds_t npfd;
-    struct sockaddr_in addr;
+    size_t npfd;
+    struct sys_addr4 addr;  /* where the first bot got through */
     unsigned pid;
+    int stop;               /* a stop signal arrived */
     enum swarm_phase phase;
     uint64_t t0_us, end_us, phase_us, last_rx_us, next_report_us, wake_us;
     uint64_t move_interval_us;
@@ -135,14 +138,6 @@ struct swarm {
     uint32_t notes[NOTE_KINDS];
     struct bots_stats st;
 };
-
-static volatile sig_atomic_t bots_stop;
-
-static void bots_on_signal(int sig)
-{
-    (void)sig;
-    bots_stop = 1;
-}
 
 /* ========================================================================
  * Small helpers
@@ -415,7 +410,7 @@ static void bot_flush(struct swarm *sw, struct bot *b)
     long n;
     if (b->out_len == 0)
         return;
-    n = sys_send(b->fd, b->out, b->out_len);
+    n = sys_send(b->sock, b->out, b->out_len);
     if (n == SYS_E_AGAIN)
         return;
     if (n < 0) {
@@ -432,9 +427,9 @@ static void bot_flush(struct swarm *sw, struct bot *b)
 
 static void bot_close(struct swarm *sw, struct bot *b)
 {
-    if (b->fd >= 0)
-        sys_close(b->fd);
-    b->fd = -1;
+    if (b->sock != SYS_BAD_SOCKET)
+        sys_close(b->sock);
+    b->sock = SYS_BAD_SOCKET;
     b->out_len = 0;
     bot_set_state(sw, b, BOT_DONE);
 }
@@ -512,32 +507,30 @@ static void bot_connect_failed(struct swarm *sw, struct bot *b, int err)
     bot_lost(sw, b, err);
 }
 
+/* The connect goes on in the background; SYS_POLLOUT says it is decided. */
 static void bot_start_connect(struct swarm *sw, struct bot *b, uint64_t now)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        bot_connect_failed(sw, b, sys_last_error());
+    int err = sys_connect_start(&sw->addr, &b->sock);
+    if (err != 0) {
+        bot_connect_failed(sw, b, err);
         return;
     }
-    sys_set_nodelay(fd);
-    b->fd = fd;
     bot_set_state(sw, b, BOT_CONNECTING);
     b->deadline_us = now + CONNECT_TIMEOUT_US;
-    if (connect(fd, (const struct sockaddr *)&sw->addr, sizeof sw->addr) == 0)
-        bot_send_login(sw, b, now);
-    else if (errno != EINPROGRESS)
-        bot_connect_failed(sw, b, sys_last_error());
 }
 
-/* POLLOUT (or an error) on a connecting socket: did it work? */
-static void bot_connect_done(struct swarm *sw, struct bot *b, uint64_t now)
+/* SYS_POLLOUT (or an error) on a connecting socket: did it work? An error
+ * or hang-up with no reason given is still a failure, or the bot would be
+ * polled again at once until its deadline. */
+static void bot_connect_done(struct swarm *sw, struct bot *b, short revents, uint64_t now)
 {
-    int soerr = 0;
-    socklen_t len = sizeof soerr;
-    if (getsockopt(b->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0)
-        soerr = errno;
-    if (soerr != 0)
-        bot_connect_failed(sw, b, sys_error_from_os(soerr));
+    int err = sys_connect_finish(b->sock);
+    if (err == SYS_E_AGAIN && (revents & (SYS_POLLERR | SYS_POLLHUP)))
+        err = SYS_E_CONNREFUSED;
+    if (err == SYS_E_AGAIN)
+        return;
+    if (err != 0)
+        bot_connect_failed(sw, b, err);
     else
         bot_send_login(sw, b, now);
 }
@@ -555,11 +548,10 @@ static int swarm_probe(struct swarm *sw, uint64_t now)
 {
     struct bot *b = &sw->bots[0];
     sys_socket s = SYS_BAD_SOCKET;
-    socklen_t len = sizeof sw->addr;
     int err = sys_connect(sw->o.host, sw->o.port, PROBE_TIMEOUT_MS, &s);
 
-    if (err == 0 && getpeername((int)s, (struct sockaddr *)&sw->addr, &len) != 0)
-        err = sys_last_error();
+    if (err == 0)
+        err = sys_peer_addr(s, &sw->addr);
     if (err == 0)
         err = sys_set_nonblock(s, 1);
     if (err != 0) {
@@ -568,7 +560,7 @@ static int swarm_probe(struct swarm *sw, uint64_t now)
                 sw->o.host[0] ? sw->o.host : "127.0.0.1", (unsigned)sw->o.port, sys_strerror(err));
         return -1;
     }
-    b->fd = (int)s;
+    b->sock = s;
     bot_set_state(sw, b, BOT_CONNECTING);
     bot_send_login(sw, b, now);
     sw->next_start = 1;
@@ -666,14 +658,14 @@ static int bot_packets(struct swarm *sw, struct bot *b, uint64_t now)
     return 0;
 }
 
-/* POLLIN: read straight into the reassembly buffer, a few times at most so
- * one busy bot cannot starve the others. */
+/* SYS_POLLIN: read straight into the reassembly buffer, a few times at
+ * most so one busy bot cannot starve the others. */
 static void bot_read(struct swarm *sw, struct bot *b, uint64_t now)
 {
     for (int r = 0; r < READS_PER_EVENT; r++) {
         size_t room;
         uint8_t *p = reasm_space(&b->rx, &room);
-        long n = sys_recv(b->fd, p, room);
+        long n = sys_recv(b->sock, p, room);
         if (n == SYS_E_AGAIN)
             return;
         if (n < 0) {
@@ -787,34 +779,35 @@ static void swarm_tick(struct swarm *sw, uint64_t now)
         w = bot_wake(sw, b);
         if (w < sw->wake_us)
             sw->wake_us = w;
-        ev = b->state == BOT_CONNECTING ? POLLOUT : (short)(POLLIN | (b->out_len ? POLLOUT : 0));
-        sw->pfd[sw->npfd] = (struct pollfd){ .fd = b->fd, .events = ev };
+        ev = b->state == BOT_CONNECTING ? SYS_POLLOUT : (short)(SYS_POLLIN | (b->out_len ? SYS_POLLOUT : 0));
+        sw->pfd[sw->npfd] = (struct sys_pollfd){ .s = b->sock, .events = ev };
         sw->pbot[sw->npfd++] = i;
     }
 }
 
 static void swarm_events(struct swarm *sw, uint64_t now)
 {
-    for (nfds_t k = 0; k < sw->npfd; k++) {
+    for (size_t k = 0; k < sw->npfd; k++) {
         struct bot *b = &sw->bots[sw->pbot[k]];
         short re = sw->pfd[k].revents;
         if (re == 0 || b->state == BOT_DONE)
             continue;
         if (b->state == BOT_CONNECTING)
-            bot_connect_done(sw, b, now);
-        else if (re & (POLLIN | POLLERR | POLLHUP))
+            bot_connect_done(sw, b, re, now);
+        else if (re & (SYS_POLLIN | SYS_POLLERR | SYS_POLLHUP))
             bot_read(sw, b, now);
     }
 }
 
-/* Milliseconds until sw->wake_us, rounded up so we never spin. */
+/* Milliseconds until sw->wake_us, rounded up so we never spin, and no
+ * more than STOP_CHECK_MS so that a stop signal is seen soon. */
 static int swarm_timeout_ms(const struct swarm *sw, uint64_t now)
 {
     uint64_t d;
     if (sw->wake_us <= now)
         return 0;
     d = (sw->wake_us - now + 999) / 1000;
-    return d > 1000 ? 1000 : (int)d;
+    return d > STOP_CHECK_MS ? STOP_CHECK_MS : (int)d;
 }
 
 static void swarm_report_second(struct swarm *sw, uint64_t now)
@@ -998,7 +991,7 @@ static void swarm_advance(struct swarm *sw, uint64_t now)
     case PHASE_RUN:
         if (swarm_alive(sw) == 0 && sw->next_start == sw->o.count)
             sw->phase = PHASE_END; /* nobody left to play */
-        else if (bots_stop || (sw->end_us && now >= sw->end_us)) {
+        else if (sw->stop || (sw->end_us && now >= sw->end_us)) {
             sw->phase = sw->o.check ? PHASE_SETTLE : PHASE_LEAVE;
             sw->phase_us = now;
             if (sw->phase == PHASE_LEAVE)
@@ -1043,6 +1036,10 @@ static int swarm_loop(struct swarm *sw)
         uint64_t now = sys_now_us();
         int rc;
 
+        if (!sw->stop && sys_stop_signals_wait(0)) {
+            sw->stop = 1;
+            sys_stop_signals_unblock(); /* a second one ends the process */
+        }
         swarm_advance(sw, now);
         if (sw->phase == PHASE_END)
             break;
@@ -1050,9 +1047,9 @@ static int swarm_loop(struct swarm *sw)
         sw->wake_us = swarm_phase_wake(sw);
         swarm_tick(sw, now);
         swarm_report_second(sw, now);
-        rc = poll(sw->pfd, sw->npfd, swarm_timeout_ms(sw, now));
-        if (rc < 0 && errno != EINTR) {
-            fprintf(stderr, "pawnparty bots: poll: %s\n", sys_strerror(sys_last_error()));
+        rc = sys_poll(sw->pfd, sw->npfd, swarm_timeout_ms(sw, now));
+        if (rc < 0 && rc != SYS_E_INTR) {
+            fprintf(stderr, "pawnparty bots: poll: %s\n", sys_strerror(rc));
             return -1;
         }
         if (rc > 0)
@@ -1101,7 +1098,7 @@ static struct swarm *swarm_new(const struct bots_opts *o, unsigned pid)
     }
     for (uint32_t i = 0; i < o->count; i++) {
         struct bot *b = &sw->bots[i];
-        b->fd = -1;
+        b->sock = SYS_BAD_SOCKET;
         b->state = BOT_IDLE;
         b->rng = (pid * 2654435761u) ^ ((i + 1) * 0x9E3779B9u) ^ (uint32_t)now;
         if (b->rng == 0)
@@ -1123,8 +1120,8 @@ static struct swarm *swarm_new(const struct bots_opts *o, unsigned pid)
 static void swarm_free(struct swarm *sw)
 {
     for (uint32_t i = 0; i < sw->o.count; i++) {
-        if (sw->bots[i].fd >= 0)
-            sys_close(sw->bots[i].fd);
+        if (sw->bots[i].sock != SYS_BAD_SOCKET)
+            sys_close(sw->bots[i].sock);
         mirror_free(&sw->bots[i].mirror);
     }
     free(sw->bots);
@@ -1169,25 +1166,11 @@ static void swarm_summary(struct swarm *sw)
     fflush(stdout);
 }
 
-static void signals_set(struct sigaction *old_int, struct sigaction *old_term)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = bots_on_signal;
-    sigemptyset(&sa.sa_mask);
-    /* A second Ctrl+C, while the bots are saying goodbye, ends it at once. */
-    sa.sa_flags = SA_RESETHAND;
-    bots_stop = 0;
-    sigaction(SIGINT, &sa, old_int);
-    sigaction(SIGTERM, &sa, old_term);
-}
-
 int bots_main(int argc, char **argv)
 {
     struct bots_opts o;
-    struct sigaction old_int, old_term;
     struct swarm *sw;
-    unsigned pid = (unsigned)getpid();
+    unsigned pid = (unsigned)sys_process_id();
     int rc = parse_opts(argc, argv, &o, pid);
     int status;
 
@@ -1201,15 +1184,14 @@ int bots_main(int argc, char **argv)
         fprintf(stderr, "pawnparty bots: out of memory for %u bots\n", (unsigned)o.count);
         return 1;
     }
-    signals_set(&old_int, &old_term);
+    sys_stop_signals_block();
     if (swarm_probe(sw, sys_now_us()) != 0 || swarm_loop(sw) != 0) {
         status = 1;
     } else {
         swarm_summary(sw);
         status = sw->st.logged_in == o.count && swarm_violations(sw) == 0 && sw->st.lost == 0 ? 0 : 1;
     }
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    sys_stop_signals_unblock(); /* when no stop signal did it already */
     swarm_free(sw);
     return status;
 }

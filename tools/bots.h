@@ -13,8 +13,11 @@
  *   [--name PREFIX] [--chat] [--check]
  * Returns the process exit status: 0 when every bot logged in and nothing
  * was wrong, 1 otherwise (or when the host cannot be reached), 2 for a
- * usage error. Installs SIGINT/SIGTERM handlers while it runs and restores
- * the previous ones before returning.
+ * usage error. Blocks the stop signals (Ctrl+C; SIGINT and SIGTERM on
+ * POSIX) with sys_stop_signals_block while it runs: the first ends the run
+ * cleanly, summary and all, and from then on a second ends the process.
+ * Before returning it gives them back (sys_stop_signals_unblock). Call it
+ * with no other threads running.
  */
 int bots_main(int argc, char **argv);
 
