@@ -11,11 +11,11 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app.h"
 #include "bots.h"
 #include "host.h"
 #include "proto.h"
@@ -29,7 +29,7 @@ static void usage(FILE *f)
     fputs("usage: pawnparty                      open the game window\n"
           "       pawnparty host [--port N] [--name NAME] [--headless] [--max-players N]\n"
           "                      [--board WxH] [--view R] [--threads N] [--backend uring|epoll]\n"
-          "                      [--bind ADDR] [--send-bound BYTES] [--login-timeout S]\n"
+          "                      [--bind ADDR] [--send-bound BYTES] [--login-timeout S] [--send-tick-ms MS]\n"
           "       pawnparty join HOST[:PORT] [--name NAME]\n"
           "       pawnparty bots HOST[:PORT] [--count N] [--rate MOVES_PER_S] [--seconds S]\n",
           f);
@@ -121,6 +121,10 @@ static int parse_host_args(int argc, char **argv, struct host_cfg *cfg, int *hea
                 return usage_error("--backend needs auto, uring or epoll, not '%s'", val);
         } else if (strcmp(opt, "--bind") == 0) {
             cfg->bind_addr = val;
+        } else if (strcmp(opt, "--send-tick-ms") == 0) {
+            if ((v = parse_num(val, 0, 1000)) < 0)
+                return usage_error("--send-tick-ms needs a number of milliseconds 0..1000, not '%s'", val);
+            cfg->send_tick_ms = (uint32_t)v;
         } else if (strcmp(opt, "--login-timeout") == 0) {
             if ((v = parse_num(val, 1, 3600)) < 0)
                 return usage_error("--login-timeout needs a number of seconds 1..3600, not '%s'", val);
@@ -136,9 +140,16 @@ static int parse_host_args(int argc, char **argv, struct host_cfg *cfg, int *hea
     return 0;
 }
 
-static int cmd_host(int argc, char **argv)
+/* The host's defaults: also what the window uses to host from its menu. */
+static struct host_cfg host_defaults(void)
 {
     struct host_cfg cfg = {.port = PROTO_DEFAULT_PORT, .board_w = 8, .board_h = 8, .max_players = 10};
+    return cfg;
+}
+
+static int cmd_host(int argc, char **argv)
+{
+    struct host_cfg cfg = host_defaults();
     int headless = 0;
     int err = parse_host_args(argc, argv, &cfg, &headless);
     if (err)
@@ -148,16 +159,19 @@ static int cmd_host(int argc, char **argv)
                 cfg.board_w, cfg.board_h, cfg.max_players);
         return EXIT_USAGE;
     }
-    if (!headless)
-        fputs("pawnparty: this build has no game window yet: hosting headless\n", stderr);
+    if (!headless) {
+        /* The window hosts in-process and prints `listening on` itself
+         * once the host is up; a port in use is shown in the window. */
+        struct app_opts o = { .start = APP_START_HOST, .host = cfg };
+        if (cfg.name)
+            snprintf(o.name, sizeof o.name, "%s", cfg.name);
+        return app_run(&o);
+    }
 
-    /* Signals are taken by sigwait below, never by a worker thread: block
-     * them before the workers are created so that they inherit the mask. */
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    /* Ctrl+C and SIGTERM (CTRL_C_EVENT on Windows) are taken below, never
+     * by a worker thread: block them before the workers are created so
+     * that they inherit that. */
+    sys_stop_signals_block();
 
     struct host *h;
     err = host_start(&cfg, &h);
@@ -171,13 +185,44 @@ static int cmd_host(int argc, char **argv)
     printf("listening on %s:%u\n", cfg.bind_addr ? cfg.bind_addr : "0.0.0.0", host_port(h));
     fflush(stdout);
 
-    int sig = 0;
-    while (sigwait(&stop, &sig) != 0)
+    while (sys_stop_signals_wait(-1) != 1)
         ;
-    host_log("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    host_log("stop signal: stopping");
     host_stop(h);
     host_destroy(h);
     return 0;
+}
+
+/* ======================================================================
+ * pawnparty join
+ * ====================================================================== */
+
+static int cmd_join(int argc, char **argv)
+{
+    struct app_opts o = { .start = APP_START_JOIN, .host = host_defaults() };
+    if (argc < 2 || argv[1][0] == '-')
+        return usage_error("join needs HOST[:PORT]%s", "");
+    if (sys_parse_hostport(argv[1], o.join_host, sizeof o.join_host, &o.join_port, PROTO_DEFAULT_PORT) != 0
+        || !o.join_host[0])
+        return usage_error("join needs HOST[:PORT], not '%s'", argv[1]);
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--name") != 0)
+            return usage_error("unknown option '%s' for join", argv[i]);
+        if (i + 1 >= argc)
+            return usage_error("%s needs a value", argv[i]);
+        uint8_t raw[PROTO_NAME_LEN];
+        if (proto_name_pack(argv[++i], raw) != 0)
+            return usage_error("--name needs 1..31 bytes of UTF-8 without control characters, not '%s'", argv[i]);
+        snprintf(o.name, sizeof o.name, "%s", argv[i]);
+    }
+    return app_run(&o);
+}
+
+/* The window's start screen; hosting from it uses the host defaults. */
+static int cmd_window(void)
+{
+    struct app_opts o = { .start = APP_START_MENU, .host = host_defaults() };
+    return app_run(&o);
 }
 
 /* ======================================================================
@@ -191,11 +236,8 @@ int main(int argc, char **argv)
         fputs("pawnparty: cannot start the network layer\n", stderr);
         return EXIT_RUNTIME;
     }
-    if (argc < 2) {
-        fputs("pawnparty: this build has no game window yet; try 'pawnparty host --headless'\n", stderr);
-        usage(stderr);
-        return EXIT_USAGE;
-    }
+    if (argc < 2)
+        return cmd_window();
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         usage(stdout);
@@ -205,9 +247,7 @@ int main(int argc, char **argv)
         return cmd_host(argc - 1, argv + 1);
     if (strcmp(cmd, "bots") == 0)
         return bots_main(argc - 1, argv + 1);
-    if (strcmp(cmd, "join") == 0) {
-        fputs("pawnparty: this build has no game window yet: use 'pawnparty bots HOST' to join\n", stderr);
-        return EXIT_RUNTIME;
-    }
+    if (strcmp(cmd, "join") == 0)
+        return cmd_join(argc - 1, argv + 1);
     return usage_error("unknown command '%s'", cmd);
 }

@@ -1,0 +1,253 @@
+/*
+ * Font lookup and a small cache of opened faces per pixel size.
+ *
+ * Text is rendered at the size it is shown (no scaling of rendered text),
+ * so a resize opens the faces at new sizes; the cache keeps the most
+ * recently used ones and closes the rest.
+ */
+#include "fonts.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assets.h"
+
+#ifndef _WIN32
+#include <fontconfig/fontconfig.h>
+#endif
+
+#define FONT_PATH_MAX 1024
+#define FONT_CACHE 24
+
+struct face {
+    enum font_style style;
+    int px;
+    unsigned used; /* tick of the last fonts_get */
+    TTF_Font *font;
+};
+
+struct fonts {
+    char file[2][FONT_PATH_MAX];
+    int synth_bold; /* no bold face found: let SDL_ttf embolden the regular one */
+    struct face faces[FONT_CACHE];
+    unsigned tick;
+};
+
+/* ======================================================================
+ * Checking a candidate
+ * ====================================================================== */
+
+/* A few syllables across the Hangul block, plus Latin for the menus. */
+static const Uint32 probe_chars[] = { 0xAC00, 0xB098, 0xD55C, 0xAE00, 0xD7A3, 'A', 'g' };
+
+static int has_hangul(const char *path)
+{
+    TTF_Font *f = TTF_OpenFont(path, 16);
+    if (!f)
+        return 0;
+    int ok = 1;
+    for (size_t i = 0; i < sizeof probe_chars / sizeof probe_chars[0]; i++)
+        ok &= TTF_GlyphIsProvided32(f, probe_chars[i]) != 0;
+    TTF_CloseFont(f);
+    return ok;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && SDL_strcasecmp(s + n - m, suffix) == 0;
+}
+
+static int looks_bold(const char *name)
+{
+    return SDL_strcasestr(name, "bold") != NULL || SDL_strcasestr(name, "heavy") != NULL;
+}
+
+/* ======================================================================
+ * 1. assets/fonts next to the executable
+ * ====================================================================== */
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The first font file (by name, so the choice is stable) in the override
+ * directory that fits the style and has Hangul. */
+static int override_font(enum font_style style, char *out, size_t len)
+{
+    char dir[FONT_PATH_MAX];
+    if (assets_path("fonts", dir, sizeof dir) != 0)
+        return -1;
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    char *names[64];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 64)
+        if (ends_with(e->d_name, ".ttf") || ends_with(e->d_name, ".otf"))
+            names[n++] = strdup(e->d_name);
+    closedir(d);
+    qsort(names, n, sizeof names[0], by_name);
+    int rc = -1;
+    for (size_t i = 0; i < n && rc != 0; i++) {
+        if (!names[i] || looks_bold(names[i]) != (style == FONT_BOLD))
+            continue;
+        if ((size_t)snprintf(out, len, "%s/%s", dir, names[i]) >= len)
+            continue;
+        if (has_hangul(out))
+            rc = 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    return rc;
+}
+
+/* ======================================================================
+ * 2. The platform
+ * ====================================================================== */
+
+#ifdef _WIN32
+
+/* Malgun Gothic ships with every Windows since Vista. */
+static int platform_font(enum font_style style, char *out, size_t len)
+{
+    const char *windir = getenv("WINDIR");
+    snprintf(out, len, "%s\\Fonts\\%s", windir ? windir : "C:\\Windows",
+             style == FONT_BOLD ? "malgunbd.ttf" : "malgun.ttf");
+    return has_hangul(out) ? 0 : -1;
+}
+
+#else
+
+/* fontconfig sorts every installed font by how well it matches
+ * "NanumGothic, lang ko"; the first that really has Hangul wins, so a
+ * machine without Nanum still finds Noto CJK, UnDotum or the like. */
+static int platform_font(enum font_style style, char *out, size_t len)
+{
+    if (!FcInit())
+        return -1;
+    FcPattern *pat = FcNameParse((const FcChar8 *)"NanumGothic:lang=ko");
+    if (!pat)
+        return -1;
+    FcPatternAddInteger(pat, FC_WEIGHT, style == FONT_BOLD ? FC_WEIGHT_BOLD : FC_WEIGHT_REGULAR);
+    FcConfigSubstitute(NULL, pat, FcMatchPattern);
+    FcDefaultSubstitute(pat);
+    FcResult res;
+    FcFontSet *set = FcFontSort(NULL, pat, FcFalse, NULL, &res);
+    int rc = -1;
+    for (int i = 0; set && i < set->nfont && rc != 0; i++) {
+        FcChar8 *file = NULL;
+        FcCharSet *cs = NULL;
+        int weight = 0;
+        if (FcPatternGetString(set->fonts[i], FC_FILE, 0, &file) != FcResultMatch)
+            continue;
+        /* The charset is known without opening the file: skip the many
+         * fonts without Hangul cheaply. */
+        if (FcPatternGetCharSet(set->fonts[i], FC_CHARSET, 0, &cs) == FcResultMatch && !FcCharSetHasChar(cs, 0xAC00))
+            continue;
+        FcPatternGetInteger(set->fonts[i], FC_WEIGHT, 0, &weight);
+        if (style == FONT_BOLD && weight < FC_WEIGHT_DEMIBOLD)
+            continue;
+        if (style == FONT_REGULAR && weight > FC_WEIGHT_MEDIUM)
+            continue;
+        snprintf(out, len, "%s", (const char *)file);
+        if ((ends_with(out, ".ttf") || ends_with(out, ".otf") || ends_with(out, ".ttc")) && has_hangul(out))
+            rc = 0;
+    }
+    if (set)
+        FcFontSetDestroy(set);
+    FcPatternDestroy(pat);
+    return rc;
+}
+
+#endif
+
+/* ======================================================================
+ * Opening and the face cache
+ * ====================================================================== */
+
+static int find_style(enum font_style style, char *out, size_t len)
+{
+    if (override_font(style, out, len) == 0)
+        return 0;
+    return platform_font(style, out, len);
+}
+
+int fonts_open(struct fonts **out, char *err, size_t errlen)
+{
+    struct fonts *f = calloc(1, sizeof *f);
+    if (!f) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (find_style(FONT_REGULAR, f->file[FONT_REGULAR], FONT_PATH_MAX) != 0) {
+        snprintf(err, errlen, "no font with Hangul found (install fonts-nanum, or put a .ttf in assets/fonts)");
+        free(f);
+#ifndef _WIN32
+        FcFini();
+#endif
+        return -1;
+    }
+    if (find_style(FONT_BOLD, f->file[FONT_BOLD], FONT_PATH_MAX) != 0) {
+        memcpy(f->file[FONT_BOLD], f->file[FONT_REGULAR], FONT_PATH_MAX);
+        f->synth_bold = 1;
+    }
+#ifndef _WIN32
+    /* The paths are all we need: fontconfig's caches can go (and leak
+     * checkers stay quiet about them). */
+    FcFini();
+#endif
+    *out = f;
+    return 0;
+}
+
+const char *fonts_file(const struct fonts *f, enum font_style style)
+{
+    return f->file[style];
+}
+
+static TTF_Font *open_face(struct fonts *f, enum font_style style, int px)
+{
+    TTF_Font *font = TTF_OpenFont(f->file[style], px);
+    if (font && style == FONT_BOLD && f->synth_bold)
+        TTF_SetFontStyle(font, TTF_STYLE_BOLD);
+    return font;
+}
+
+TTF_Font *fonts_get(struct fonts *f, enum font_style style, int px)
+{
+    if (px < 6)
+        px = 6;
+    f->tick++;
+    struct face *oldest = &f->faces[0];
+    for (int i = 0; i < FONT_CACHE; i++) {
+        struct face *c = &f->faces[i];
+        if (c->font && c->style == style && c->px == px) {
+            c->used = f->tick;
+            return c->font;
+        }
+        if (!c->font || (oldest->font && c->used < oldest->used))
+            oldest = c;
+    }
+    if (oldest->font)
+        TTF_CloseFont(oldest->font);
+    oldest->font = open_face(f, style, px);
+    oldest->style = style;
+    oldest->px = px;
+    oldest->used = f->tick;
+    return oldest->font;
+}
+
+void fonts_close(struct fonts *f)
+{
+    if (!f)
+        return;
+    for (int i = 0; i < FONT_CACHE; i++)
+        if (f->faces[i].font)
+            TTF_CloseFont(f->faces[i].font);
+    free(f);
+}

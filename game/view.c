@@ -1,0 +1,294 @@
+/*
+ * The game's view: the mirror plus glides, notices and the chat log.
+ *
+ * Pieces sit in an array sorted by id and are found by binary search. Ids
+ * come from a counter on the host, so a newcomer almost always goes at the
+ * end and the insert costs nothing; a removal shifts the tail, which for
+ * the few dozen pieces one player sees is cheaper than any hashing.
+ */
+#include "view.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void view_init(struct view *v)
+{
+    memset(v, 0, sizeof *v);
+    mirror_init(&v->mirror);
+}
+
+void view_free(struct view *v)
+{
+    mirror_free(&v->mirror);
+    free(v->pieces);
+    view_init(v);
+}
+
+/* ======================================================================
+ * Pieces
+ * ====================================================================== */
+
+/* The index of id, or where it would be inserted; *found says which. */
+static size_t lower_bound(const struct view *v, uint32_t id, int *found)
+{
+    size_t lo = 0, hi = v->npieces;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->pieces[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = lo < v->npieces && v->pieces[lo].id == id;
+    return lo;
+}
+
+const struct view_piece *view_find(const struct view *v, uint32_t id)
+{
+    int found;
+    size_t i = lower_bound(v, id, &found);
+    return found ? &v->pieces[i] : NULL;
+}
+
+const struct view_piece *view_me(const struct view *v)
+{
+    return v->mirror.logged_in ? view_find(v, v->mirror.my_id) : NULL;
+}
+
+int view_piece_pos(const struct view_piece *p, uint64_t now_ms, float *x, float *y)
+{
+    uint64_t dt = now_ms >= p->move_ms ? now_ms - p->move_ms : 0;
+    if (p->move_ms == 0 || dt >= VIEW_GLIDE_MS) {
+        *x = p->x;
+        *y = p->y;
+        return 0;
+    }
+    /* Ease out: quick to leave the square, soft to land on the next. */
+    float t = (float)dt / VIEW_GLIDE_MS;
+    float e = 1.0f - (1.0f - t) * (1.0f - t);
+    *x = p->from_x + ((float)p->x - p->from_x) * e;
+    *y = p->from_y + ((float)p->y - p->from_y) * e;
+    return 1;
+}
+
+int view_animating(const struct view *v, uint64_t now_ms)
+{
+    for (size_t i = 0; i < v->npieces; i++) {
+        const struct view_piece *p = &v->pieces[i];
+        if (p->move_ms && now_ms < p->move_ms + VIEW_GLIDE_MS)
+            return 1;
+    }
+    return 0;
+}
+
+static int put_piece(struct view *v, const struct view_piece *np)
+{
+    int found;
+    size_t i = lower_bound(v, np->id, &found);
+    if (found) { /* a repeated put (a host bug): the newer data wins */
+        v->pieces[i] = *np;
+        return 0;
+    }
+    if (v->npieces == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 16;
+        struct view_piece *p = realloc(v->pieces, cap * sizeof *p);
+        if (!p)
+            return -1;
+        v->pieces = p;
+        v->cap = cap;
+    }
+    memmove(&v->pieces[i + 1], &v->pieces[i], (v->npieces - i) * sizeof *np);
+    v->pieces[i] = *np;
+    v->npieces++;
+    return 0;
+}
+
+static void remove_piece(struct view *v, uint32_t id)
+{
+    int found;
+    size_t i = lower_bound(v, id, &found);
+    if (!found)
+        return;
+    memmove(&v->pieces[i], &v->pieces[i + 1], (v->npieces - i - 1) * sizeof *v->pieces);
+    v->npieces--;
+}
+
+/* ======================================================================
+ * Notices and chat
+ * ====================================================================== */
+
+static void add_notice(struct view *v, enum view_notice_kind kind, const char *text, uint64_t now_ms)
+{
+    if (v->nnotices == VIEW_NOTICES) {
+        memmove(&v->notices[0], &v->notices[1], (VIEW_NOTICES - 1) * sizeof v->notices[0]);
+        v->nnotices--;
+    }
+    struct view_notice *n = &v->notices[v->nnotices++];
+    n->kind = kind;
+    n->born_ms = now_ms;
+    snprintf(n->text, sizeof n->text, "%s", text);
+}
+
+int view_expire(struct view *v, uint64_t now_ms)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < v->nnotices; i++)
+        if (now_ms < v->notices[i].born_ms + VIEW_NOTICE_MS)
+            v->notices[keep++] = v->notices[i];
+    int changed = keep != v->nnotices;
+    v->nnotices = keep;
+    return changed;
+}
+
+float view_notice_alpha(const struct view_notice *n, uint64_t now_ms)
+{
+    uint64_t end = n->born_ms + VIEW_NOTICE_MS, fade = end - VIEW_NOTICE_FADE_MS;
+    if (now_ms <= fade)
+        return 1.0f;
+    if (now_ms >= end)
+        return 0.0f;
+    return (float)(end - now_ms) / VIEW_NOTICE_FADE_MS;
+}
+
+uint64_t view_next_notice_event(const struct view *v, uint64_t now_ms)
+{
+    uint64_t next = 0;
+    for (size_t i = 0; i < v->nnotices; i++) {
+        uint64_t end = v->notices[i].born_ms + VIEW_NOTICE_MS, fade = end - VIEW_NOTICE_FADE_MS;
+        uint64_t t = now_ms < fade ? fade : end;
+        if (next == 0 || t < next)
+            next = t;
+    }
+    return next;
+}
+
+static struct view_chat *add_chat(struct view *v)
+{
+    size_t at = (v->chat_head + v->nchat) % VIEW_CHAT_LINES;
+    if (v->nchat == VIEW_CHAT_LINES)
+        v->chat_head = (v->chat_head + 1) % VIEW_CHAT_LINES;
+    else
+        v->nchat++;
+    v->chat_serial++;
+    struct view_chat *c = &v->chat[at];
+    memset(c, 0, sizeof *c);
+    return c;
+}
+
+static void add_system_line(struct view *v, const char *text)
+{
+    struct view_chat *c = add_chat(v);
+    snprintf(c->text, sizeof c->text, "%s", text);
+}
+
+const struct view_chat *view_chat_line(const struct view *v, size_t i)
+{
+    if (i >= v->nchat)
+        return NULL;
+    return &v->chat[(v->chat_head + v->nchat - 1 - i) % VIEW_CHAT_LINES];
+}
+
+/* ======================================================================
+ * Applying packets
+ * ====================================================================== */
+
+static int on_put(struct view *v, const struct proto_msg *m, uint64_t now_ms)
+{
+    struct view_piece p = { .id = m->u.put.id, .x = m->u.put.x, .y = m->u.put.y,
+                            .from_x = m->u.put.x, .from_y = m->u.put.y, .look = m->u.put.look };
+    memcpy(p.name, m->u.put.name, PROTO_NAME_LEN);
+    p.name[PROTO_NAME_LEN - 1] = '\0';
+    if (put_piece(v, &p) != 0)
+        return 0;
+    int ch = VIEW_CH_PIECES;
+    if (m->u.put.why != PUT_JOINED)
+        return ch;
+    char text[sizeof v->notices[0].text];
+    if (p.id == v->mirror.my_id) {
+        snprintf(text, sizeof text, "You joined as %s", p.name);
+        add_system_line(v, text);
+        return ch | VIEW_CH_CHAT;
+    }
+    snprintf(text, sizeof text, "%s joined", p.name);
+    add_notice(v, VIEW_NOTICE_JOIN, text, now_ms);
+    add_system_line(v, text);
+    return ch | VIEW_CH_NOTICE | VIEW_CH_CHAT;
+}
+
+static int on_position(struct view *v, const struct proto_msg *m, uint64_t now_ms)
+{
+    int found;
+    size_t i = lower_bound(v, m->u.pos.id, &found);
+    if (!found)
+        return 0;
+    struct view_piece *p = &v->pieces[i];
+    int ch = p->id == v->mirror.my_id ? VIEW_CH_ME : 0;
+    if (p->x == m->u.pos.x && p->y == m->u.pos.y)
+        return ch; /* a blocked move: the echo says it stayed put */
+    /* Glide from where it is drawn now, so a move arriving mid-glide
+     * bends smoothly instead of snapping back to the last square. */
+    view_piece_pos(p, now_ms, &p->from_x, &p->from_y);
+    p->x = m->u.pos.x;
+    p->y = m->u.pos.y;
+    p->move_ms = now_ms ? now_ms : 1;
+    return ch | VIEW_CH_PIECES;
+}
+
+static int on_remove(struct view *v, const struct proto_msg *m, uint64_t now_ms)
+{
+    const struct view_piece *p = view_find(v, m->u.remove.id);
+    if (!p)
+        return 0;
+    char text[sizeof v->notices[0].text];
+    int ch = VIEW_CH_PIECES, mine = p->id == v->mirror.my_id;
+    if (m->u.remove.why == REMOVE_LEFT || m->u.remove.why == REMOVE_DROPPED) {
+        int dropped = m->u.remove.why == REMOVE_DROPPED;
+        snprintf(text, sizeof text, dropped ? "%s was dropped" : "%s left", p->name);
+        add_notice(v, dropped ? VIEW_NOTICE_DROP : VIEW_NOTICE_LEAVE, text, now_ms);
+        add_system_line(v, text);
+        ch |= VIEW_CH_NOTICE | VIEW_CH_CHAT;
+    }
+    if (mine)
+        ch |= VIEW_CH_DROPPED;
+    remove_piece(v, m->u.remove.id);
+    return ch;
+}
+
+static int on_chat(struct view *v, const struct proto_msg *m)
+{
+    const struct view_piece *p = view_find(v, m->u.chat.id);
+    if (!p)
+        return 0;
+    struct view_chat *c = add_chat(v);
+    c->id = p->id;
+    c->look = p->look;
+    c->mine = p->id == v->mirror.my_id;
+    memcpy(c->name, p->name, sizeof c->name);
+    memcpy(c->text, m->u.chat.text, m->u.chat.len);
+    c->text[m->u.chat.len] = '\0';
+    return VIEW_CH_CHAT;
+}
+
+int view_apply(struct view *v, const struct proto_msg *m, uint64_t now_ms)
+{
+    /* The mirror checks the ordering rules; a packet that breaks them is
+     * counted there and otherwise ignored here, so the screen never shows
+     * a piece the host did not put. */
+    if (mirror_apply(&v->mirror, m) == -1 && m->type != SC_PUT_PLAYER)
+        return 0;
+    switch (m->type) {
+    case SC_LOGIN_OK:
+        return VIEW_CH_LOGIN;
+    case SC_PUT_PLAYER:
+        return on_put(v, m, now_ms);
+    case SC_POSITION:
+        return on_position(v, m, now_ms);
+    case SC_REMOVE_PLAYER:
+        return on_remove(v, m, now_ms);
+    case SC_CHAT:
+        return on_chat(v, m);
+    default:
+        return 0;
+    }
+}
