@@ -3,6 +3,8 @@
 #
 #   peer_smoke.sh PEER PAWNPARTY BOTS [PEER OPTIONS...]
 #
+# PEER is a command (split on spaces), so our own host runs through the
+# same check: "build/pawnparty host --headless --bind 127.0.0.1".
 # Starts PEER --port 0 [options] on 127.0.0.1, waits for its
 # "listening on 127.0.0.1:PORT" line, runs BOTS bots for 3 s at 5 moves/s
 # with --check (exit 0: every bot logged in, no ordering or mirror
@@ -20,11 +22,12 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "peer_smoke: $*" >&2; echo "--- peer stderr:" >&2; tail -20 "$tmp/err" >&2; exit 1; }
 
-"$peer" --port 0 "$@" >"$tmp/out" 2>"$tmp/err" &
+read -ra peer_cmd <<<"$peer"
+"${peer_cmd[@]}" --port 0 "$@" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
 for _ in $(seq 200); do
     grep -q '^listening on ' "$tmp/out" 2>/dev/null && break
-    kill -0 "$pid" 2>/dev/null || fail "$(basename "$peer") exited before listening"
+    kill -0 "$pid" 2>/dev/null || fail "$(basename "${peer_cmd[0]}") exited before listening"
     sleep 0.05
 done
 port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$tmp/out")
