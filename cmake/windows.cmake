@@ -57,7 +57,7 @@ if(NOT pawn_win_missing)
   add_library(pawnnet STATIC ${PAWN_WIN_NET_SOURCES})
   target_include_directories(pawnnet PUBLIC net)
   target_compile_definitions(pawnnet PUBLIC WIN32_LEAN_AND_MEAN _WIN32_WINNT=0x0601)
-  target_link_libraries(pawnnet PUBLIC pawnproto ${PAWN_WIN_THREADS} ws2_32 mswsock)
+  target_link_libraries(pawnnet PUBLIC pawnproto ${PAWN_WIN_THREADS} ws2_32 mswsock shell32)
 endif()
 
 # --- the SDL2 family ---------------------------------------------------------

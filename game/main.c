@@ -231,6 +231,7 @@ static int cmd_window(void)
 
 int main(int argc, char **argv)
 {
+    argv = sys_utf8_argv(&argc, argv);
     setvbuf(stderr, NULL, _IOLBF, 0);
     if (sys_init() != 0) {
         fputs("pawnparty: cannot start the network layer\n", stderr);

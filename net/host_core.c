@@ -122,8 +122,11 @@ void host_log(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
     va_end(ap);
-    /* One write per line, so lines from many threads never interleave. */
+    /* One write per line, so lines from many threads never interleave; the
+     * flush because Windows' C runtime has no line buffering (_IOLBF is
+     * full buffering there) and a log line must not wait for the next. */
     fprintf(stderr, "%s\n", line);
+    fflush(stderr);
 }
 
 /* ======================================================================

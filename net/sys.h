@@ -185,6 +185,11 @@ uint64_t sys_now_ms(void);
 uint64_t sys_now_us(void);
 void sys_sleep_ms(unsigned ms);
 
+/* The command line as UTF-8. POSIX: argv itself. Windows: main()'s argv is
+ * in the ANSI code page (a Korean --name arrives as "???"), so it is built
+ * again from the UTF-16 command line; it lives as long as the process. */
+char **sys_utf8_argv(int *argc, char **argv);
+
 /* Logical CPUs. */
 int sys_cpu_count(void);
 

@@ -775,3 +775,9 @@ long sys_recvfrom(sys_socket s, void *buf, size_t len, char *ip, size_t iplen, u
         *port = ntohs(from.sin_port);
     return (long)n;
 }
+
+char **sys_utf8_argv(int *argc, char **argv)
+{
+    (void)argc;
+    return argv;
+}

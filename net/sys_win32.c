@@ -20,6 +20,7 @@
 #include <ws2tcpip.h>
 #include <mswsock.h>
 #include <windows.h>
+#include <shellapi.h>
 
 #include <limits.h>
 #include <stddef.h>
@@ -831,4 +832,27 @@ long sys_recvfrom(sys_socket s, void *buf, size_t len, char *ip, size_t iplen, u
     if (port != NULL)
         *port = ntohs(from.sin_port);
     return (long)n;
+}
+
+char **sys_utf8_argv(int *argc, char **argv)
+{
+    int n = 0;
+    wchar_t **w = CommandLineToArgvW(GetCommandLineW(), &n);
+    if (!w)
+        return argv;
+    char **a = calloc((size_t)n + 1, sizeof *a);
+    for (int i = 0; a && i < n; i++) {
+        int len = WideCharToMultiByte(CP_UTF8, 0, w[i], -1, NULL, 0, NULL, NULL);
+        a[i] = len > 0 ? malloc((size_t)len) : NULL;
+        if (!a[i]) {
+            a = NULL; /* out of memory this early: keep the ANSI argv */
+            break;
+        }
+        WideCharToMultiByte(CP_UTF8, 0, w[i], -1, a[i], len, NULL, NULL);
+    }
+    LocalFree(w);
+    if (!a)
+        return argv;
+    *argc = n;
+    return a;
 }
