@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Pawn Party's one entry point on Linux.
 #
-#   ./build.sh run [HOST OPTIONS]   install what is missing, build, start the game
+#   ./build.sh run [ARGS]           install what is missing, build, start the game
+#                                   (ARGS go to pawnparty: e.g. host --headless)
 #   ./build.sh test                 build normal, ASan+UBSan and TSan trees and run
 #                                   every test in each (plus the fuzzer where clang is)
 #   ./build.sh build                just the normal build (build/pawnparty)
@@ -75,9 +76,14 @@ run_ctest() { # name dir [ctest args...]
 
 cmd_test() {
     need_pkgs "${base_pkgs[@]}" "${test_pkgs[@]}"
+    # The Windows part: without these it is skipped (loudly), not failed.
+    need_pkgs wine wine64 mingw-w64 || true
     local started=$SECONDS
-    configure_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPAWN_WERROR=ON
-    run_ctest "normal build" build
+    # build/ also holds the Wine tests (cmake/wine_tests.cmake, label wine),
+    # run below once build-win64/pawnparty.exe is built.
+    configure_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPAWN_WERROR=ON \
+        -DPAWN_WIN_EXE="$top/build-win64/pawnparty.exe"
+    run_ctest "normal build" build -LE wine
     configure_build build-asan -DCMAKE_BUILD_TYPE=Debug -DPAWN_WERROR=ON -DPAWN_SANITIZE=address
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         run_ctest "ASan+UBSan build" build-asan
@@ -89,6 +95,25 @@ cmd_test() {
         run_ctest "fuzz (libFuzzer, 30 s)" build-fuzz
     else
         echo "=== fuzz: SKIPPED, clang is not installed ==="
+    fi
+    # The Windows build under Wine: the integration suite against the IOCP
+    # host, bots across the platforms, the window against the Linux one.
+    local wine_started=$SECONDS rc
+    if ! command -v wine >/dev/null 2>&1; then
+        echo "=== Windows build under Wine: SKIPPED, wine is not installed (apt-get install wine wine64) ==="
+    else
+        set +e
+        (set -e; cmd_windows)
+        rc=$?
+        set -e
+        if [ "$rc" -eq 0 ]; then
+            run_ctest "Windows build under Wine" build -L wine
+        else
+            echo "=== Windows build under Wine: ./build.sh windows failed (status $rc); no Windows test ran ==="
+            failed_suites+=("Windows build")
+            total_fail=$((total_fail + 1))
+        fi
+        echo "build.sh test: Windows part $((SECONDS - wine_started)) s"
     fi
     echo "build.sh test: $((SECONDS - started)) s"
     [ ${#failed_suites[@]} -eq 0 ] || echo "build.sh test: failures in: ${failed_suites[*]}"
@@ -105,10 +130,14 @@ cmd_build() {
 cmd_run() {
     need_pkgs "${base_pkgs[@]}"
     PAWN_TARGET=pawnparty configure_build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-    # The game window comes with its own issue; until then the game is the
-    # dedicated host, which `pawnparty bots` (or any client) can join.
-    [ $# -gt 0 ] || set -- --headless
-    exec "$top/build/pawnparty" host "$@"
+    # The game window (Host or Join); any arguments go to pawnparty, e.g.
+    # `./build.sh run host --headless` for a dedicated server. Without a
+    # display there is no window to open: host headless instead.
+    if [ $# -eq 0 ] && [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+        echo "build.sh: no display: starting a headless host (join it with build/pawnparty bots 127.0.0.1)" >&2
+        set -- host --headless
+    fi
+    exec "$top/build/pawnparty" "$@"
 }
 
 # --- windows --------------------------------------------------------------------
@@ -129,7 +158,7 @@ test) cmd_test ;;
 build) cmd_build ;;
 windows) cmd_windows ;;
 *)
-    echo "usage: ./build.sh [run [HOST OPTIONS] | test | build | windows]" >&2
+    echo "usage: ./build.sh [run [PAWNPARTY ARGS] | test | build | windows]" >&2
     exit 2
     ;;
 esac
