@@ -24,7 +24,7 @@ option(PAWN_WIN_PARTIAL "Build only what exists while the Windows net files are 
 # client.cmake lists the POSIX client loop; Windows has its own.
 list(TRANSFORM PAWN_NET_CLIENT_SOURCES REPLACE "client_poll\\.c$" "client_wsa.c")
 set(PAWN_WIN_NET_SOURCES
-  net/sys_win32.c net/host_core.c net/host_backends_win32.c net/host_iocp.c
+  net/sys_common.c net/sys_win32.c net/host_core.c net/host_backends_win32.c net/host_iocp.c
   ${PAWN_NET_CLIENT_SOURCES})
 
 set(pawn_win_missing "")

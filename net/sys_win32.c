@@ -123,49 +123,6 @@ int sys_last_error(void)
     return sys_error_from_os(WSAGetLastError());
 }
 
-const char *sys_strerror(int err)
-{
-    if (err < 0 && err > SYS_E_AGAIN) /* PROTO_E_* live in -1..-99 */
-        return proto_strerror(err);
-    switch (err) {
-    case SYS_OK:
-        return "ok";
-    case SYS_E_AGAIN:
-        return "operation would block";
-    case SYS_E_INTR:
-        return "interrupted";
-    case SYS_E_CONNREFUSED:
-        return "connection refused";
-    case SYS_E_ADDRINUSE:
-        return "address already in use";
-    case SYS_E_TIMEDOUT:
-        return "timed out";
-    case SYS_E_RESET:
-        return "connection reset";
-    case SYS_E_CLOSED:
-        return "connection closed by peer";
-    case SYS_E_NOMEM:
-        return "out of memory";
-    case SYS_E_MFILE:
-        return "too many open files";
-    case SYS_E_UNREACH:
-        return "host unreachable";
-    case SYS_E_RESOLVE:
-        return "cannot resolve host name";
-    case SYS_E_INVAL:
-        return "invalid argument";
-    case SYS_E_PERM:
-        return "permission denied";
-    case SYS_E_NOSYS:
-        return "not supported";
-    case SYS_E_ADDRNOTAVAIL:
-        return "address not available";
-    case SYS_E_OTHER:
-        return "system error";
-    default:
-        return "unknown error";
-    }
-}
 
 /* ------------------------------------------------------------------------
  * Process set-up
@@ -188,58 +145,8 @@ int sys_init(void)
  * "host:port" parsing (as in sys_posix.c)
  * ---------------------------------------------------------------------- */
 
-/* A decimal port 0..65535, digits only, nothing after. */
-static int parse_port(const char *s, uint16_t *port)
-{
-    unsigned long v = 0;
-    if (*s == '\0')
-        return SYS_E_INVAL;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return SYS_E_INVAL;
-        v = v * 10 + (unsigned long)(*s - '0');
-        if (v > 65535)
-            return SYS_E_INVAL;
-    }
-    *port = (uint16_t)v;
-    return SYS_OK;
-}
 
-static int copy_host(char *host, size_t hostlen, const char *s, size_t n)
-{
-    if (hostlen == 0 || n >= hostlen)
-        return SYS_E_INVAL;
-    memcpy(host, s, n);
-    host[n] = '\0';
-    return SYS_OK;
-}
 
-int sys_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port, uint16_t defport)
-{
-    const char *colon;
-
-    if (s == NULL || host == NULL || port == NULL)
-        return SYS_E_INVAL;
-    *port = defport;
-
-    if (s[0] == '[') {
-        const char *close = strchr(s, ']');
-        if (close == NULL)
-            return SYS_E_INVAL;
-        if (close[1] != '\0' && (close[1] != ':' || parse_port(close + 2, port) != SYS_OK))
-            return SYS_E_INVAL;
-        return copy_host(host, hostlen, s + 1, (size_t)(close - s - 1));
-    }
-
-    colon = strchr(s, ':');
-    if (colon == NULL)
-        return copy_host(host, hostlen, s, strlen(s));
-    if (strchr(colon + 1, ':') != NULL)
-        return copy_host(host, hostlen, s, strlen(s)); /* a bare IPv6 address */
-    if (parse_port(colon + 1, port) != SYS_OK)
-        return SYS_E_INVAL;
-    return copy_host(host, hostlen, s, (size_t)(colon - s));
-}
 
 /* ------------------------------------------------------------------------
  * Sockets
@@ -795,11 +702,6 @@ fail:
     return err;
 }
 
-int sys_ipv4_valid(const char *s)
-{
-    struct in_addr a;
-    return s != NULL && inet_pton(AF_INET, s, &a) == 1;
-}
 
 long sys_sendto(sys_socket s, const void *buf, size_t len, const char *ipv4, uint16_t port)
 {

@@ -1,0 +1,69 @@
+/* The platform-neutral part of the sys layer (net/sys_common.c): address
+ * parsing and error texts, the same on Linux and Windows. */
+#include "check.h"
+#include "proto.h"
+#include "sys.h"
+
+static void t_hostport(void)
+{
+    char host[64];
+    uint16_t port;
+    CHECK_INT(sys_parse_hostport("127.0.0.1", host, sizeof host, &port, 9090), 0);
+    CHECK_STR(host, "127.0.0.1");
+    CHECK_INT(port, 9090);
+    CHECK_INT(sys_parse_hostport("localhost:1234", host, sizeof host, &port, 9090), 0);
+    CHECK_STR(host, "localhost");
+    CHECK_INT(port, 1234);
+    CHECK_INT(sys_parse_hostport(":0", host, sizeof host, &port, 9090), 0);
+    CHECK_STR(host, "");
+    CHECK_INT(port, 0);
+    CHECK_INT(sys_parse_hostport("[::1]:65535", host, sizeof host, &port, 9090), 0);
+    CHECK_STR(host, "::1");
+    CHECK_INT(port, 65535);
+    CHECK_INT(sys_parse_hostport("::1", host, sizeof host, &port, 9090), 0);
+    CHECK_STR(host, "::1");
+    CHECK_INT(port, 9090);
+}
+
+static void t_hostport_bad(void)
+{
+    char host[8];
+    uint16_t port;
+    CHECK_INT(sys_parse_hostport("h:65536", host, sizeof host, &port, 1), SYS_E_INVAL);
+    CHECK_INT(sys_parse_hostport("h:12x", host, sizeof host, &port, 1), SYS_E_INVAL);
+    CHECK_INT(sys_parse_hostport("h:", host, sizeof host, &port, 1), SYS_E_INVAL);
+    CHECK_INT(sys_parse_hostport("[::1", host, sizeof host, &port, 1), SYS_E_INVAL);
+    CHECK_INT(sys_parse_hostport("a-very-long-host", host, sizeof host, &port, 1), SYS_E_INVAL);
+}
+
+static void t_ipv4(void)
+{
+    CHECK(sys_ipv4_valid("127.0.0.1"));
+    CHECK(sys_ipv4_valid("0.0.0.0"));
+    CHECK(sys_ipv4_valid("255.255.255.255"));
+    CHECK(!sys_ipv4_valid("256.0.0.1"));
+    CHECK(!sys_ipv4_valid("127.0.0"));
+    CHECK(!sys_ipv4_valid("127.0.0.1.5"));
+    CHECK(!sys_ipv4_valid("127.00.0.1"));
+    CHECK(!sys_ipv4_valid("127.0.0.1 "));
+    CHECK(!sys_ipv4_valid("localhost"));
+    CHECK(!sys_ipv4_valid(""));
+    CHECK(!sys_ipv4_valid(NULL));
+}
+
+static void t_strerror(void)
+{
+    CHECK_STR(sys_strerror(0), "ok");
+    CHECK_STR(sys_strerror(PROTO_E_TYPE), proto_strerror(PROTO_E_TYPE));
+    CHECK(strcmp(sys_strerror(SYS_E_ADDRINUSE), sys_strerror(SYS_E_CONNREFUSED)) != 0);
+    CHECK(sys_strerror(-12345) != NULL);
+}
+
+static const struct check_test tests[] = {
+    CHECK_TEST(t_hostport), CHECK_TEST(t_hostport_bad), CHECK_TEST(t_ipv4), CHECK_TEST(t_strerror), {0},
+};
+
+int main(int argc, char **argv)
+{
+    return check_main(argc, argv, tests);
+}
