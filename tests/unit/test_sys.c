@@ -40,7 +40,7 @@ static void t_ipv4(void)
 {
     CHECK(sys_ipv4_valid("127.0.0.1"));
     CHECK(sys_ipv4_valid("0.0.0.0"));
-    CHECK(sys_ipv4_valid("255.254.253.1")); /* every part may reach 255 */
+    CHECK(sys_ipv4_valid("1.255.255.255")); /* every part may reach 255 */
     CHECK(!sys_ipv4_valid("256.0.0.1"));
     CHECK(!sys_ipv4_valid("127.0.0"));
     CHECK(!sys_ipv4_valid("127.0.0.1.5"));
