@@ -10,8 +10,8 @@
  * - A connection's socket, receive buffer (rx) and `linger` belong to the
  *   thread running its receive completion. Only one receive is outstanding
  *   at a time, so that is one thread at a time.
- * - The world (board, squares, view, names, logged_in flags) belongs to
- *   whoever holds world_lock. Every game decision is taken under it, so the
+ * - The world (board, squares, view, names, logged_in and login_done) belongs
+ *   to whoever holds world_lock. Every game decision is taken under it, so the
  *   packets the world emits are appended to the send queues in one global
  *   order: that is what makes "each client receives packets in the order
  *   the host decided them" true with any number of workers. The work under
@@ -26,9 +26,14 @@
  *   on at most one worker's dirty list and one drop list at a time, and the
  *   last reference (receive or send) released closes the socket.
  *
+ * - The login-timeout scan runs on worker 0 only, under world_lock; the
+ *   discovery responder has its own thread and reads the player count under
+ *   world_lock.
+ *
  * Output is coalesced: a worker collects the connections it appended to
  * during a batch of completions and sends each once at the end of the
- * batch (core_after_batch), instead of one send per packet.
+ * batch (core_after_batch), instead of one send per packet; with
+ * --send-tick-ms it holds them until the next tick.
  */
 #include <stdarg.h>
 #include <stdio.h>
