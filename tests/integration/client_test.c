@@ -1210,11 +1210,6 @@ static void case_discovery_bad_addr(void)
 
 /* ==== main =============================================================== */
 
-struct it_case {
-    const char *name;
-    void (*fn)(void);
-};
-
 static const struct it_case cases[] = {
     {"join", case_join},
     {"two_clients", case_two_clients},
@@ -1234,58 +1229,19 @@ static const struct it_case cases[] = {
     {NULL, NULL},
 };
 
-static int usage(void)
+/* After the options: remember the main thread and insist on loopback
+ * discovery (it_init sets it for us and for the hosts we start). */
+static int client_test_ready(void)
 {
-    fprintf(stderr, "usage: client_test --host \"PATH [ARGS...]\" [--backend NAME] [--case NAME] [--list]\n");
-    return 2;
-}
-
-int main(int argc, char **argv)
-{
-    const char *host = NULL, *only = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--host") == 0 && i + 1 < argc)
-            host = argv[++i];
-        else if (strcmp(argv[i], "--backend") == 0 && i + 1 < argc)
-            it_backend = argv[++i];
-        else if (strcmp(argv[i], "--case") == 0 && i + 1 < argc)
-            only = argv[++i];
-        else if (strcmp(argv[i], "--list") == 0) {
-            for (const struct it_case *c = cases; c->name; c++)
-                puts(c->name);
-            return 0;
-        } else
-            return usage();
-    }
-    if (!host || it_set_host(host) != 0)
-        return usage();
-    it_init(); /* sets PAWNPARTY_DISCOVERY_ADDR=127.0.0.1 for us and children */
     main_thread = pthread_self();
-    setvbuf(stdout, NULL, _IOLBF, 0);
     if (strcmp(getenv("PAWNPARTY_DISCOVERY_ADDR"), "127.0.0.1") != 0) {
         fprintf(stderr, "client_test: PAWNPARTY_DISCOVERY_ADDR must be 127.0.0.1\n");
         return 1;
     }
+    return 0;
+}
 
-    int ran = 0, failed = 0;
-    for (const struct it_case *c = cases; c->name; c++) {
-        if (only && strcmp(only, c->name) != 0)
-            continue;
-        int before = it_failures;
-        it_case_name = c->name;
-        alarm(170);
-        uint64_t t0 = sys_now_ms();
-        c->fn();
-        ran++;
-        if (it_failures != before)
-            failed++;
-        printf("%s %s (%s, %llu ms)\n", it_failures == before ? "ok  " : "FAIL", c->name, it_backend,
-               (unsigned long long)(sys_now_ms() - t0));
-    }
-    if (ran == 0) {
-        fprintf(stderr, "no case named %s\n", only ? only : "(any)");
-        return 2;
-    }
-    printf("%d passed, %d failed\n", ran - failed, failed);
-    return failed ? 1 : 0;
+int main(int argc, char **argv)
+{
+    return it_main(argc, argv, "client_test", cases, client_test_ready);
 }

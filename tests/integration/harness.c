@@ -1337,3 +1337,58 @@ int tc_login(struct tc *c, const char *name)
     }
     return login_answer(c, it_ms(5000));
 }
+
+/* ==== the case runner ===================================================== */
+
+static int it_usage(const char *prog)
+{
+    fprintf(stderr, "usage: %s --host \"PATH [ARGS...]\" [--backend NAME] [--case NAME] [--list]\n", prog);
+    return 2;
+}
+
+int it_main(int argc, char **argv, const char *prog, const struct it_case *cases, int (*ready)(void))
+{
+    const char *host = NULL, *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--host") == 0 && i + 1 < argc)
+            host = argv[++i];
+        else if (strcmp(argv[i], "--backend") == 0 && i + 1 < argc)
+            it_backend = argv[++i];
+        else if (strcmp(argv[i], "--case") == 0 && i + 1 < argc)
+            only = argv[++i];
+        else if (strcmp(argv[i], "--list") == 0) {
+            for (const struct it_case *c = cases; c->name; c++)
+                puts(c->name);
+            return 0;
+        } else
+            return it_usage(prog);
+    }
+    if (!host || it_set_host(host) != 0)
+        return it_usage(prog);
+    it_init();
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (ready && ready() != 0)
+        return 1;
+
+    int ran = 0, failed = 0;
+    for (const struct it_case *c = cases; c->name; c++) {
+        if (only && strcmp(only, c->name) != 0)
+            continue;
+        int before = it_failures;
+        it_case_name = c->name;
+        alarm(170);
+        uint64_t t0 = sys_now_ms();
+        c->fn();
+        ran++;
+        if (it_failures != before)
+            failed++;
+        printf("%s %s (%s, %llu ms)\n", it_failures == before ? "ok  " : "FAIL", c->name, it_backend,
+               (unsigned long long)(sys_now_ms() - t0));
+    }
+    if (ran == 0) {
+        fprintf(stderr, "no case named %s\n", only ? only : "(any)");
+        return 2;
+    }
+    printf("%d passed, %d failed\n", ran - failed, failed);
+    return failed ? 1 : 0;
+}

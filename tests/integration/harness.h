@@ -45,6 +45,16 @@ int it_host_is_windows(void);
 int it_stop_signal(void);
 /* Once per process: SIGPIPE, the discovery address, the watchdog. */
 void it_init(void);
+
+/* A test program's cases, and its main: parses --host, --backend, --case
+ * and --list, calls it_init (then ready(), if given, once the options are
+ * in), runs each selected case under the watchdog, prints "ok"/"FAIL" per
+ * case and "N passed, N failed". Returns the exit status (2: usage). */
+struct it_case {
+    const char *name;
+    void (*fn)(void);
+};
+int it_main(int argc, char **argv, const char *prog, const struct it_case *cases, int (*ready)(void));
 /* ms scaled for slow builds. */
 int it_ms(int ms);
 int it_slow_factor(void);
