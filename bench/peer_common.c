@@ -38,34 +38,7 @@ static int usage_error(const char *prog, const char *what, const char *val)
     return PEER_EXIT_USAGE;
 }
 
-/* A whole decimal number in [lo, hi], or -1. */
-static long parse_num(const char *s, long lo, long hi)
-{
-    char *end;
-    if (!s || !*s)
-        return -1;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    return errno || *end || v < lo || v > hi ? -1 : v;
-}
 
-static int parse_board(const char *s, uint16_t *w, uint16_t *h)
-{
-    char buf[32];
-    if (!s || strlen(s) >= sizeof buf)
-        return -1;
-    strcpy(buf, s);
-    char *x = strchr(buf, 'x');
-    if (!x)
-        return -1;
-    *x = '\0';
-    long bw = parse_num(buf, 1, 65535), bh = parse_num(x + 1, 1, 65535);
-    if (bw < 0 || bh < 0)
-        return -1;
-    *w = (uint16_t)bw;
-    *h = (uint16_t)bh;
-    return 0;
-}
 
 int peer_parse_args(const char *prog, int argc, char **argv, struct peer_opts *o)
 {
@@ -86,22 +59,22 @@ int peer_parse_args(const char *prog, int argc, char **argv, struct peer_opts *o
         if (!val)
             return usage_error(prog, "a value is missing", opt);
         if (!strcmp(opt, "--port")) {
-            if ((v = parse_num(val, 0, 65535)) < 0)
+            if ((v = sys_parse_num(val, 0, 65535)) < 0)
                 return usage_error(prog, "--port needs a number 0..65535", val);
             o->port = (uint16_t)v;
         } else if (!strcmp(opt, "--board")) {
-            if (parse_board(val, &o->board_w, &o->board_h) < 0)
+            if (sys_parse_size(val, &o->board_w, &o->board_h) < 0)
                 return usage_error(prog, "--board needs WxH with each 1..65535", val);
         } else if (!strcmp(opt, "--view")) {
-            if ((v = parse_num(val, 1, 65535)) < 0)
+            if ((v = sys_parse_num(val, 1, 65535)) < 0)
                 return usage_error(prog, "--view needs a number 1..65535", val);
             o->view = (uint16_t)v;
         } else if (!strcmp(opt, "--max-players")) {
-            if ((v = parse_num(val, 1, 65535)) < 0) /* SC_LOGIN_OK has 16 bits */
+            if ((v = sys_parse_num(val, 1, 65535)) < 0) /* SC_LOGIN_OK has 16 bits */
                 return usage_error(prog, "--max-players needs a number 1..65535", val);
             o->max_players = (uint32_t)v;
         } else if (!strcmp(opt, "--send-bound")) {
-            if ((v = parse_num(val, 1024, 64L * 1024 * 1024)) < 0)
+            if ((v = sys_parse_num(val, 1024, 64L * 1024 * 1024)) < 0)
                 return usage_error(prog, "--send-bound needs a number of bytes 1024..67108864", val);
             o->send_bound = (uint32_t)v;
         } else {

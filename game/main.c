@@ -43,36 +43,7 @@ static int usage_error(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
-/* A whole decimal number in [lo, hi], or -1. */
-static long parse_num(const char *s, long lo, long hi)
-{
-    if (!s || !*s)
-        return -1;
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || v < lo || v > hi)
-        return -1;
-    return v;
-}
 
-static int parse_board(const char *s, uint16_t *w, uint16_t *h)
-{
-    char buf[32];
-    if (!s || strlen(s) >= sizeof buf)
-        return -1;
-    strcpy(buf, s);
-    char *x = strchr(buf, 'x');
-    if (!x)
-        return -1;
-    *x = '\0';
-    long bw = parse_num(buf, 1, 65535), bh = parse_num(x + 1, 1, 65535);
-    if (bw < 0 || bh < 0)
-        return -1;
-    *w = (uint16_t)bw;
-    *h = (uint16_t)bh;
-    return 0;
-}
 
 /* ======================================================================
  * pawnparty host
@@ -92,7 +63,7 @@ static int parse_host_args(int argc, char **argv, struct host_cfg *cfg, int *hea
             return usage_error("%s needs a value", opt);
         i++;
         if (strcmp(opt, "--port") == 0) {
-            if ((v = parse_num(val, 0, 65535)) < 0)
+            if ((v = sys_parse_num(val, 0, 65535)) < 0)
                 return usage_error("--port needs a number 0..65535, not '%s'", val);
             cfg->port = (uint16_t)v;
         } else if (strcmp(opt, "--name") == 0) {
@@ -102,18 +73,18 @@ static int parse_host_args(int argc, char **argv, struct host_cfg *cfg, int *hea
             cfg->name = val;
         } else if (strcmp(opt, "--max-players") == 0) {
             /* SC_LOGIN_OK carries max_players in 16 bits. */
-            if ((v = parse_num(val, 1, 65535)) < 0)
+            if ((v = sys_parse_num(val, 1, 65535)) < 0)
                 return usage_error("--max-players needs a number 1..65535, not '%s'", val);
             cfg->max_players = (uint32_t)v;
         } else if (strcmp(opt, "--board") == 0) {
-            if (parse_board(val, &cfg->board_w, &cfg->board_h) < 0)
+            if (sys_parse_size(val, &cfg->board_w, &cfg->board_h) < 0)
                 return usage_error("--board needs WxH with each 1..65535, not '%s'", val);
         } else if (strcmp(opt, "--view") == 0) {
-            if ((v = parse_num(val, 1, 65535)) < 0)
+            if ((v = sys_parse_num(val, 1, 65535)) < 0)
                 return usage_error("--view needs a number 1..65535, not '%s'", val);
             cfg->view = (uint16_t)v;
         } else if (strcmp(opt, "--threads") == 0) {
-            if ((v = parse_num(val, 1, 256)) < 0)
+            if ((v = sys_parse_num(val, 1, 256)) < 0)
                 return usage_error("--threads needs a number 1..256, not '%s'", val);
             cfg->threads = (int)v;
         } else if (strcmp(opt, "--backend") == 0) {
@@ -122,15 +93,15 @@ static int parse_host_args(int argc, char **argv, struct host_cfg *cfg, int *hea
         } else if (strcmp(opt, "--bind") == 0) {
             cfg->bind_addr = val;
         } else if (strcmp(opt, "--send-tick-ms") == 0) {
-            if ((v = parse_num(val, 0, 1000)) < 0)
+            if ((v = sys_parse_num(val, 0, 1000)) < 0)
                 return usage_error("--send-tick-ms needs a number of milliseconds 0..1000, not '%s'", val);
             cfg->send_tick_ms = (uint32_t)v;
         } else if (strcmp(opt, "--login-timeout") == 0) {
-            if ((v = parse_num(val, 1, 3600)) < 0)
+            if ((v = sys_parse_num(val, 1, 3600)) < 0)
                 return usage_error("--login-timeout needs a number of seconds 1..3600, not '%s'", val);
             cfg->login_timeout = (uint32_t)v;
         } else if (strcmp(opt, "--send-bound") == 0) {
-            if ((v = parse_num(val, 1024, 64L * 1024 * 1024)) < 0)
+            if ((v = sys_parse_num(val, 1024, 64L * 1024 * 1024)) < 0)
                 return usage_error("--send-bound needs a number of bytes 1024..67108864, not '%s'", val);
             cfg->send_bound = (uint32_t)v;
         } else {

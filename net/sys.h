@@ -46,6 +46,11 @@ const char *sys_strerror(int err);
 /* Once per process (WSAStartup on Windows; SIGPIPE ignored on POSIX). */
 int sys_init(void);
 
+/* Command-line values: a whole decimal number in [lo, hi] (else -1), and
+ * "WxH" with each part 1..65535 (0, else -1). */
+long sys_parse_num(const char *s, long lo, long hi);
+int sys_parse_size(const char *s, uint16_t *w, uint16_t *h);
+
 /* "host", "host:port", "[v6]:port", ":port". *port is defport when absent.
  * Returns 0 or SYS_E_INVAL. */
 int sys_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port, uint16_t defport);

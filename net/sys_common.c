@@ -3,6 +3,7 @@
  * error text table and address parsing. sys_posix.c and sys_win32.c hold
  * only what differs.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,4 +131,34 @@ int sys_ipv4_valid(const char *s)
             s++;
     }
     return 1;
+}
+
+long sys_parse_num(const char *s, long lo, long hi)
+{
+    if (!s || !*s)
+        return -1;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || v < lo || v > hi)
+        return -1;
+    return v;
+}
+
+int sys_parse_size(const char *s, uint16_t *w, uint16_t *h)
+{
+    char buf[32];
+    if (!s || strlen(s) >= sizeof buf)
+        return -1;
+    strcpy(buf, s);
+    char *x = strchr(buf, 'x');
+    if (!x)
+        return -1;
+    *x = '\0';
+    long bw = sys_parse_num(buf, 1, 65535), bh = sys_parse_num(x + 1, 1, 65535);
+    if (bw < 0 || bh < 0)
+        return -1;
+    *w = (uint16_t)bw;
+    *h = (uint16_t)bh;
+    return 0;
 }

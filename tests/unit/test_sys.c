@@ -51,6 +51,24 @@ static void t_ipv4(void)
     CHECK(!sys_ipv4_valid(NULL));
 }
 
+static void t_numbers(void)
+{
+    uint16_t w = 0, h = 0;
+    CHECK_INT(sys_parse_num("9090", 0, 65535), 9090);
+    CHECK_INT(sys_parse_num("0", 0, 65535), 0);
+    CHECK_INT(sys_parse_num("65536", 0, 65535), -1);
+    CHECK_INT(sys_parse_num("12a", 0, 100), -1);
+    CHECK_INT(sys_parse_num("", 0, 100), -1);
+    CHECK_INT(sys_parse_num(NULL, 0, 100), -1);
+    CHECK_INT(sys_parse_size("400x300", &w, &h), 0);
+    CHECK_INT(w, 400);
+    CHECK_INT(h, 300);
+    CHECK_INT(sys_parse_size("0x8", &w, &h), -1);
+    CHECK_INT(sys_parse_size("8x", &w, &h), -1);
+    CHECK_INT(sys_parse_size("8*8", &w, &h), -1);
+    CHECK_INT(sys_parse_size("65536x1", &w, &h), -1);
+}
+
 static void t_strerror(void)
 {
     CHECK_STR(sys_strerror(0), "ok");
@@ -60,7 +78,7 @@ static void t_strerror(void)
 }
 
 static const struct check_test tests[] = {
-    CHECK_TEST(t_hostport), CHECK_TEST(t_hostport_bad), CHECK_TEST(t_ipv4), CHECK_TEST(t_strerror), {0},
+    CHECK_TEST(t_hostport), CHECK_TEST(t_hostport_bad), CHECK_TEST(t_ipv4), CHECK_TEST(t_numbers), CHECK_TEST(t_strerror), {0},
 };
 
 int main(int argc, char **argv)
