@@ -476,6 +476,12 @@ static int wait_listening(struct hp *h, int listen_ms)
     return -1;
 }
 
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
 int hp_start(struct hp *h, uint16_t port, const char *const *extra)
 {
     memset(h, 0, sizeof *h);
@@ -502,21 +508,36 @@ int hp_start(struct hp *h, uint16_t port, const char *const *extra)
     IT_REQUIRE(argv != NULL);
     print_argv("host", argv);
 
-    int p[2];
-    IT_REQUIRE(pipe2(p, O_CLOEXEC) == 0);
-    h->pid = spawn(argv, p[1], NULL, h->log_path);
-    free(argv);
-    close(p[1]);
-    if (h->pid <= 0) {
-        close(p[0]);
-        it_abort();
-    }
-    register_host(h);
-    h->out_fd = p[0];
-
     /* Wine may have to set up its prefix first: give it longer. */
     int listen_ms = it_ms(it_host_is_windows() ? 60000 : 20000);
-    int r = wait_listening(h, listen_ms);
+    int r;
+    for (int attempt = 0;; attempt++) {
+        int p[2];
+        IT_REQUIRE(pipe2(p, O_CLOEXEC) == 0);
+        h->pid = spawn(argv, p[1], NULL, h->log_path);
+        close(p[1]);
+        if (h->pid <= 0) {
+            close(p[0]);
+            free(argv);
+            it_abort();
+        }
+        register_host(h);
+        h->out_fd = p[0];
+        r = wait_listening(h, listen_ms);
+        /* Under Wine, now and then the wine loader exits 1 at once without
+         * running the program (an empty log, with other Wine processes
+         * starting at the same moment). That is Wine's, not the host's:
+         * say so and start it once more. */
+        if (r != 0 || attempt > 0 || !it_host_is_windows() || file_size(h->log_path) != 0)
+            break;
+        printf("note: wine exited with status %d before the host ran (empty log); starting it again\n",
+               status_code(h->wstatus));
+        close(h->out_fd);
+        h->out_fd = -1;
+        h->reaped = 0;
+        unregister_pid(h->pid);
+    }
+    free(argv);
     if (r == 1)
         return 0;
     if (r == 0) {
