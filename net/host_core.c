@@ -24,7 +24,14 @@
  *   two buffers when no send is outstanding.
  * - flush_queued, drop_queued, state and refs are atomics: a connection is
  *   on at most one worker's dirty list and one drop list at a time, and the
- *   last reference (receive or send) released closes the socket.
+ *   last reference released closes the socket. The outstanding receive, the
+ *   outstanding send and each list that names the connection hold one, so
+ *   a slot is never reused while a list still names it.
+ * - A worker's dirty list is the worker's alone. A flush pass takes the
+ *   whole list and walks it while new marks go to a fresh one: a send that
+ *   fails in the pass makes its player leave, and the leave notices mark
+ *   other connections dirty again (onto the fresh list, for the next pass),
+ *   never the list being walked.
  *
  * - The login-timeout scan runs on worker 0 only, under world_lock; the
  *   discovery responder has its own thread and reads the player count under
@@ -249,18 +256,24 @@ static int buf_reserve(uint8_t **buf, uint32_t *cap, uint32_t need)
     return 0;
 }
 
+/* Callers hold a reference on c (the receive's, or the world lock with c
+ * open), so the list's own reference never revives a freed slot. Each
+ * connection is on a list at most once (flush_queued), so max_slots
+ * entries are always enough. */
 static void worker_mark_dirty(struct worker *w, struct conn *c)
 {
-    if (!atomic_exchange(&c->flush_queued, 1))
+    if (!atomic_exchange(&c->flush_queued, 1)) {
+        atomic_fetch_add(&c->refs, 1);
         w->dirty[w->ndirty++] = c;
+    }
 }
 
 static void worker_mark_drop(struct worker *w, struct conn *c, const char *why)
 {
     if (!atomic_exchange(&c->drop_queued, 1)) {
+        atomic_fetch_add(&c->refs, 1);
         c->drop_why = why;
-        w->drops[w->ndrops].c = c;
-        w->drops[w->ndrops++].gen = atomic_load(&c->gen);
+        w->drops[w->ndrops++] = c;
     }
 }
 
@@ -395,17 +408,33 @@ static void worker_run_drops(struct worker *w)
         return;
     pthread_mutex_lock(&h->world_lock);
     /* Dropping a player tells others in view, which may push another slow
-     * reader over its bound: the list can grow while we walk it. */
-    for (size_t i = 0; i < w->ndrops; i++) {
-        struct conn *c = w->drops[i].c;
-        /* The slot may have closed and gone to someone else meanwhile. */
-        if (atomic_load(&c->gen) == w->drops[i].gen)
-            conn_close_locked(h, c, REMOVE_DROPPED, c->drop_why);
-    }
-    pthread_mutex_unlock(&h->world_lock);
+     * reader over its bound: the list can grow while we walk it, by at most
+     * one entry per connection (drop_queued stays set until the end). The
+     * list's reference keeps each slot the same connection meanwhile. */
     for (size_t i = 0; i < w->ndrops; i++)
-        atomic_store(&w->drops[i].c->drop_queued, 0);
+        conn_close_locked(h, w->drops[i], REMOVE_DROPPED, w->drops[i]->drop_why);
+    pthread_mutex_unlock(&h->world_lock);
+    for (size_t i = 0; i < w->ndrops; i++) {
+        struct conn *c = w->drops[i];
+        atomic_store(&c->drop_queued, 0);
+        conn_unref(h, c);
+    }
     w->ndrops = 0;
+}
+
+/* One pass over the dirty list, which the pass takes for itself: marks made
+ * while it walks (leave notices after a failed send) go to the other list. */
+static void worker_flush_pass(struct worker *w)
+{
+    struct conn **list = w->dirty;
+    size_t n = w->ndirty;
+    w->dirty = w->flushing;
+    w->ndirty = 0;
+    w->flushing = list;
+    for (size_t i = 0; i < n; i++) {
+        conn_flush(w, list[i]);
+        conn_unref(w->h, list[i]);
+    }
 }
 
 static void core_tick(struct worker *w, uint64_t now);
@@ -421,13 +450,18 @@ int core_after_batch(struct worker *w)
 {
     struct host *h = w->h;
     tl_worker = w;
-    worker_run_drops(w);
     uint64_t now = sys_now_ms();
-    if (h->cfg.send_tick_ms == 0 || now >= w->next_flush_ms) {
-        for (size_t i = 0; i < w->ndirty; i++)
-            conn_flush(w, w->dirty[i]);
-        w->ndirty = 0;
-        w->next_flush_ms = now + h->cfg.send_tick_ms;
+    /* Drops and flushes feed each other (a failed send is a leave, a leave
+     * is output for others, output may pass a bound): go on until both
+     * lists are empty or the send tick holds the rest. Each pass needs a
+     * connection to close, so this ends. */
+    for (;;) {
+        worker_run_drops(w);
+        if (w->ndirty == 0 || (h->cfg.send_tick_ms != 0 && now < w->next_flush_ms))
+            break;
+        worker_flush_pass(w);
+        if (h->cfg.send_tick_ms != 0)
+            w->next_flush_ms = now + h->cfg.send_tick_ms;
     }
     core_tick(w, now);
     uint64_t wake = w->next_tick_ms;
@@ -502,9 +536,9 @@ struct conn *core_on_accept(struct worker *w, sys_socket s, const char *peer)
     c->login_done = 0;
     c->accepted_ms = sys_now_ms();
     memset(&c->io, 0, sizeof c->io);
+    /* flush_queued and drop_queued are clear: a list holds a reference, so
+     * the slot was freed only after every list had let it go. */
     atomic_store(&c->refs, 1);
-    /* flush_queued and drop_queued are left alone: set, they mean the slot
-     * is still on some worker's list, and that list clears them. */
     atomic_store(&c->state, CONN_OPEN);
     atomic_store(&h->emfile_logged, 0);
     return c;
@@ -611,6 +645,13 @@ static int dispatch_all(struct worker *w, struct conn *c)
     const char *bad = NULL;
     int r = 0, got;
     pthread_mutex_lock(&h->world_lock);
+    /* Another thread may have closed it (a drop, the login timeout) since
+     * core_on_recv looked: a closed connection must not log in or move, or
+     * its player would stay in the world after the slot is freed. */
+    if (atomic_load(&c->state) != CONN_OPEN) {
+        pthread_mutex_unlock(&h->world_lock);
+        return 0; /* its socket is shut down: the next receive ends it */
+    }
     while (r == 0 && (got = reasm_next(&c->rx, PROTO_TO_HOST, &pkt, &size)) != 0) {
         if (got < 0) {
             bad = proto_strerror(got);
@@ -777,8 +818,9 @@ static int host_alloc(struct host *h)
         w->h = h;
         w->index = i;
         w->dirty = calloc(h->max_slots, sizeof *w->dirty);
+        w->flushing = calloc(h->max_slots, sizeof *w->flushing);
         w->drops = calloc(h->max_slots, sizeof *w->drops);
-        if (!w->dirty || !w->drops)
+        if (!w->dirty || !w->flushing || !w->drops)
             return SYS_E_NOMEM;
     }
     struct world_cfg wc = {
@@ -807,6 +849,7 @@ static void host_free(struct host *h)
     }
     for (int i = 0; h->workers && i < h->nworkers; i++) {
         free(h->workers[i].dirty);
+        free(h->workers[i].flushing);
         free(h->workers[i].drops);
     }
     free(h->conns);

@@ -58,14 +58,13 @@ struct worker {
     int index;
     pthread_t thread;
     void *be; /* the backend's per-worker state */
-    /* Connections this worker appended to during the current batch. */
-    struct conn **dirty;
+    /* Connections this worker appended to since its last flush pass, and
+     * the list a flush pass is walking (host_core.c says who owns which);
+     * each entry holds a reference on its connection. */
+    struct conn **dirty, **flushing;
     size_t ndirty;
     /* Connections to drop for cause once the world lock is released. */
-    struct host_drop {
-        struct conn *c;
-        uint32_t gen;
-    } *drops;
+    struct conn **drops;
     size_t ndrops;
     uint64_t next_tick_ms;
     uint64_t next_flush_ms;

@@ -34,6 +34,9 @@
  *   login_timeout       --login-timeout 1: a silent connection is closed with
  *                       one log line; players and a logged-out one are not
  *                       reported as "no login"
+ *   reset_storm         1,500 rounds of 17 connections that log in, make the
+ *                       host queue output and reset together; two steady
+ *                       players keep their echoes
  */
 #include "harness.h"
 
@@ -1588,6 +1591,89 @@ static void case_churn(void)
     finish_host(&h);
 }
 
+/* ==== reset storm ======================================================== */
+
+/*
+ * Issue 10, point 0: clients that log in, make the host queue output for
+ * everyone, and reset together (SO_LINGER 0). A send that fails inside the
+ * host's flush pass makes that player leave, and the leave notices mark
+ * other connections for sending while the pass walks its list. With the
+ * default host (10 players, 26 slots) and 17 connections a round (8 of them
+ * players, 7 refused as full) that once overflowed the worker's list; the
+ * Release build then aborted at shutdown in 2 of 3 runs of 300 rounds, and
+ * the ASan build reported the write past the list in 6 of 6 runs of 1,500
+ * rounds (1 of 6 at 300). The case runs 1,500 rounds, or at least 300 in
+ * 20 s on a slow host (Wine). Two steady players read throughout and must
+ * keep their echoes and see every attacker come and go.
+ */
+static void case_reset_storm(void)
+{
+    enum { ROUNDS = 1500, MIN_ROUNDS = 300, ATTACKERS = 15, STEADY = 2 };
+    struct hp h;
+    struct tc *s[STEADY];
+    struct it_rng rng;
+    start_host(&h, NULL);
+    s[0] = login_or_die(h.port, "steady0");
+    s[1] = login_or_die(h.port, "steady1");
+    require_all_count(s, STEADY, STEADY, "steady clients");
+    for (int i = 0; i < STEADY; i++) {
+        s[i]->record = 0;
+        s[i]->quiet_violations = 1;
+        tc_clear(s[i]);
+    }
+    it_rng_seed(&rng, 0x5e7);
+    static const char chat[] = "a chat line long enough that every player gets a few hundred bytes of it: "
+                               "0123456789abcdefghijklmnopqrstuvwxyz 0123456789abcdefghijklmnopqrstuvwxyz";
+    uint64_t t0 = sys_now_ms(), end = t0 + (uint64_t)it_ms(20000);
+    int round, players = 0;
+    for (round = 0; round < ROUNDS && sys_now_ms() < end; round++) {
+        struct tc *a[ATTACKERS];
+        int in = 0;
+        for (int i = 0; i < ATTACKERS; i++) {
+            char name[24];
+            snprintf(name, sizeof name, "rst%d_%d", round, i);
+            a[i] = connect_or_die(h.port, name);
+            a[i]->record = 0;
+            a[i]->quiet_violations = 1;
+            tc_send_login_name(a[i], name);
+        }
+        /* Whoever got in talks (every player gets output queued); nobody
+         * of them reads, then all reset at once. */
+        for (int i = 0; i < ATTACKERS; i++) {
+            /* The steady ones read all the time, as a player's client does. */
+            for (int k = 0; k < STEADY; k++)
+                tc_drain(s[k]);
+            if (tc_pump(a[i], it_ms(2000)) < 0 || !tc_self(a[i]))
+                continue;
+            in++;
+            for (uint32_t k = 0, n = 1 + it_rng_below(&rng, 4); k < n; k++) {
+                tc_chat(a[i], chat);
+                tc_move(a[i], (uint8_t)it_rng_below(&rng, 4));
+            }
+        }
+        players += in;
+        for (int i = 0; i < ATTACKERS; i++)
+            tc_close_rst(a[i]);
+        for (int i = 0; i < ATTACKERS; i++)
+            tc_free(a[i]);
+        for (int i = 0; i < STEADY; i++) {
+            tc_move(s[i], (uint8_t)it_rng_below(&rng, 4));
+            tc_drain(s[i]);
+        }
+        if (!hp_alive(&h))
+            break;
+    }
+    IT_CHECK(round >= MIN_ROUNDS);
+    it_note("%d rounds in %llu ms, %d attacker logins", round, (unsigned long long)(sys_now_ms() - t0), players);
+    IT_CHECK(players >= round); /* at least one attacker got in each round */
+    require_echoed(s, STEADY, "after the storm");
+    require_all_count(s, STEADY, STEADY, "after the storm");
+    check_echoes_alive(s, STEADY, "after the storm");
+    check_clean(s, STEADY);
+    free_all(s, STEADY);
+    finish_host(&h);
+}
+
 /* ==== shutdown =========================================================== */
 
 static int nonempty_line(const char *line, void *ctx)
@@ -1738,6 +1824,7 @@ static const struct it_case cases[] = {
     {"shutdown", case_shutdown},
     {"bots", case_bots},
     {"login_timeout", case_login_timeout},
+    {"reset_storm", case_reset_storm},
     {NULL, NULL},
 };
 
