@@ -488,7 +488,9 @@ static void core_tick(struct worker *w, uint64_t now)
     pthread_mutex_lock(&h->world_lock);
     for (uint32_t i = 0; i < h->max_slots; i++) {
         struct conn *c = &h->conns[i];
-        if (atomic_load(&c->state) == CONN_OPEN && !c->login_done && now - c->accepted_ms >= limit) {
+        /* Not now - accepted_ms: now was read before this batch's flush,
+         * and a connection another worker accepted since is younger. */
+        if (atomic_load(&c->state) == CONN_OPEN && !c->login_done && now >= c->accepted_ms + limit) {
             host_log("drop connection from %s why=no login within %u s", c->peer, h->cfg.login_timeout);
             conn_close_locked(h, c, REMOVE_LEFT, "login timeout");
         }
