@@ -107,6 +107,7 @@ cmd_test() {
         rc=$?
         set -e
         if [ "$rc" -eq 0 ]; then
+            run_ctest "Windows unit tests under Wine" build-win64
             run_ctest "Windows build under Wine" build -L wine
         else
             echo "=== Windows build under Wine: ./build.sh windows failed (status $rc); no Windows test ran ==="
@@ -143,11 +144,13 @@ cmd_run() {
 # --- windows --------------------------------------------------------------------
 # A static pawnparty.exe that needs no DLLs: the SDL2 family built once from
 # Debian's sources (tools/build-win64-deps.sh; a no-op when up to date), then
-# the game with cmake/mingw-w64.cmake, packed with assets/ for players.
+# the game and its unit tests with cmake/mingw-w64.cmake, and the exe packed
+# with assets/ for players.
 cmd_windows() {
     tools/build-win64-deps.sh
-    PAWN_TARGET=pawnparty_zip configure_build build-win64 \
-        -DCMAKE_TOOLCHAIN_FILE="$top/cmake/mingw-w64.cmake" -DCMAKE_BUILD_TYPE=Release
+    configure_build build-win64 -DCMAKE_TOOLCHAIN_FILE="$top/cmake/mingw-w64.cmake" \
+        -DCMAKE_BUILD_TYPE=Release -DPAWN_WERROR=ON
+    cmake --build build-win64 --target pawnparty_zip >&2
     echo "build.sh windows: build-win64/pawnparty.exe ($(stat -c %s build-win64/pawnparty.exe) bytes)," \
         "build-win64/pawnparty-win64.zip" >&2
 }

@@ -61,7 +61,7 @@ static void never_connected_text(const struct app *a, int err, char *out, size_t
         snprintf(out, n, "Cannot join %s: the host closed the connection.", a->target);
         break;
     default:
-        snprintf(out, n, "Cannot join %s: %s.", a->target, sys_strerror(err));
+        snprintf(out, n, "Cannot join %s: %s.", a->target, client_strerror(err));
         break;
     }
 }
@@ -74,9 +74,9 @@ static void lost_text(const struct app *a, int err, char *out, size_t n)
         snprintf(out, n, "Connection lost: the link to %s broke (%s).", a->target, sys_strerror(err));
     else if (err > -100) /* a PROTO_E_*: the host's bytes broke the protocol */
         snprintf(out, n, "Connection lost: %s sent something this game cannot read (%s).", a->target,
-                 sys_strerror(err));
+                 proto_strerror(err));
     else
-        snprintf(out, n, "Connection lost: %s.", sys_strerror(err));
+        snprintf(out, n, "Connection lost: %s.", client_strerror(err));
 }
 
 /* ======================================================================

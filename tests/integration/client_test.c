@@ -263,7 +263,7 @@ static void cl_join(struct cl *x, uint16_t port, const char *name)
 {
     int err = cl_start(x, port, name);
     if (err != 0) {
-        IT_FAIL("client_start %s: %s", name, sys_strerror(err));
+        IT_FAIL("client_start %s: %s", name, client_strerror(err));
         it_abort();
     }
     cl_expect_login(x);
@@ -295,7 +295,7 @@ static void cl_stop(struct cl *x, int want_err)
     cl_check_callbacks(x);
     if (want_err != -1000 && x->r.closed_err != want_err)
         IT_FAIL("client %s: on_closed(%d \"%s\"), expected %d \"%s\"", x->name, x->r.closed_err,
-                sys_strerror(x->r.closed_err), want_err, sys_strerror(want_err));
+                client_strerror(x->r.closed_err), want_err, sys_strerror(want_err));
     rec_free(&x->r);
 }
 
@@ -496,8 +496,8 @@ static void case_host_quits(void)
     if (!rec_wait_closed(&a.r, it_ms(5000), &err))
         IT_FAIL("the host has quit, but on_closed did not come within %d ms", it_ms(5000));
     else if (err != SYS_E_CLOSED && err != SYS_E_RESET)
-        IT_FAIL("on_closed(%d \"%s\"), expected SYS_E_CLOSED or SYS_E_RESET", err, sys_strerror(err));
-    it_note("on_closed(%s) after the host quit", sys_strerror(err));
+        IT_FAIL("on_closed(%d \"%s\"), expected SYS_E_CLOSED or SYS_E_RESET", err, client_strerror(err));
+    it_note("on_closed(%s) after the host quit", client_strerror(err));
     IT_CHECK_INT(client_move(a.c, DIR_UP), SYS_E_CLOSED);
     IT_CHECK_INT(client_chat(a.c, "hi", 2), SYS_E_CLOSED);
     cl_stop(&a, err); /* no second on_closed */
@@ -691,6 +691,15 @@ static uint16_t closed_port(void)
     return port;
 }
 
+/* The library reports errors from two layers; one function names both. */
+static void case_strerror(void)
+{
+    IT_CHECK(strcmp(client_strerror(PROTO_E_TYPE), proto_strerror(PROTO_E_TYPE)) == 0);
+    IT_CHECK(strcmp(client_strerror(PROTO_E_NAME), proto_strerror(PROTO_E_NAME)) == 0);
+    IT_CHECK(strcmp(client_strerror(SYS_E_RESET), sys_strerror(SYS_E_RESET)) == 0);
+    IT_CHECK(strcmp(client_strerror(0), "ok") == 0);
+}
+
 static void case_refused(void)
 {
     struct cl a;
@@ -700,7 +709,7 @@ static void case_refused(void)
     if (!rec_wait_closed(&a.r, it_ms(2000), &err))
         IT_FAIL("a refused connect: no on_closed within %d ms", it_ms(2000));
     IT_CHECK_INT(err, SYS_E_CONNREFUSED);
-    it_note("on_closed(%s) after %llu ms", sys_strerror(err), (unsigned long long)(sys_now_ms() - t0));
+    it_note("on_closed(%s) after %llu ms", client_strerror(err), (unsigned long long)(sys_now_ms() - t0));
     IT_CHECK_INT(rec_count(&a.r), 0);
     IT_CHECK_INT(client_move(a.c, DIR_UP), SYS_E_CLOSED);
     cl_stop(&a, SYS_E_CONNREFUSED);
@@ -925,8 +934,8 @@ static void case_fake_bad_stream(void)
         if (!rec_wait_closed(&a.r, it_ms(3000), &err))
             IT_FAIL("%s: no on_closed", b->what);
         else if (err != b->err)
-            IT_FAIL("%s: on_closed(%d \"%s\"), expected %d \"%s\"", b->what, err, sys_strerror(err), b->err,
-                    sys_strerror(b->err));
+            IT_FAIL("%s: on_closed(%d \"%s\"), expected %d \"%s\"", b->what, err, client_strerror(err), b->err,
+                    client_strerror(b->err));
         IT_CHECK_INT(rec_count(&a.r), 2);
         /* The client has closed its end. */
         uint8_t byte;
@@ -965,7 +974,7 @@ static uint16_t pick_discovery_port(void)
     sys_socket s;
     uint16_t port = 0;
     char text[8];
-    IT_REQUIRE_INT(sys_udp_open(0, 0, &s, &port), 0);
+    IT_REQUIRE_INT(sys_udp_open(NULL, 0, 0, &s, &port), 0);
     sys_close(s);
     snprintf(text, sizeof text, "%u", (unsigned)port);
     setenv("PAWNPARTY_DISCOVERY_PORT", text, 1);
@@ -1005,7 +1014,7 @@ static void fake_game_init(struct fake_game *g, const char *name, uint16_t tcp_p
 static struct discovery_responder *responder_or_die(struct fake_game *g)
 {
     struct discovery_responder *r = NULL;
-    int err = discovery_responder_start(fake_game_status, g, &r);
+    int err = discovery_responder_start(NULL, fake_game_status, g, &r);
     if (err != 0) {
         IT_FAIL("discovery_responder_start: %s", sys_strerror(err));
         it_abort();
@@ -1109,7 +1118,7 @@ static void case_discovery_garbage(void)
     sys_socket s;
     uint8_t buf[600];
     long len = 0;
-    IT_REQUIRE_INT(sys_udp_open(0, 0, &s, NULL), 0);
+    IT_REQUIRE_INT(sys_udp_open(NULL, 0, 0, &s, NULL), 0);
 
     for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++)
         IT_CHECK_INT(sys_sendto(s, junk[i].bytes, junk[i].len, "127.0.0.1", port), (long)junk[i].len);
@@ -1218,6 +1227,7 @@ static const struct it_case cases[] = {
     {"stop_logout", case_stop_logout},
     {"move_threads", case_move_threads},
     {"quick_stop", case_quick_stop},
+    {"strerror", case_strerror},
     {"refused", case_refused},
     {"fake_stream", case_fake_stream},
     {"fake_bad_stream", case_fake_bad_stream},

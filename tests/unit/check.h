@@ -59,6 +59,17 @@ static const char *check_current;
             CHECK_FAIL_AT("%s: %zu bytes differ from %s", #got, (size_t)(n), #want); \
     } while (0)
 
+/* setenv/unsetenv for tests that also run as Windows programs (Wine). */
+#ifdef _WIN32
+#include <stdlib.h>
+static inline void check_setenv(const char *name, const char *value) { _putenv_s(name, value); }
+static inline void check_unsetenv(const char *name) { _putenv_s(name, ""); }
+#else
+#include <stdlib.h>
+static inline void check_setenv(const char *name, const char *value) { setenv(name, value, 1); }
+static inline void check_unsetenv(const char *name) { unsetenv(name); }
+#endif
+
 static inline int check_main(int argc, char **argv, const struct check_test *tests)
 {
     int ran = 0, failed = 0;

@@ -141,9 +141,9 @@ static void t_count8(void)
 static void port_is(const char *env, unsigned want)
 {
     if (env)
-        setenv("PAWNPARTY_DISCOVERY_PORT", env, 1);
+        check_setenv("PAWNPARTY_DISCOVERY_PORT", env);
     else
-        unsetenv("PAWNPARTY_DISCOVERY_PORT");
+        check_unsetenv("PAWNPARTY_DISCOVERY_PORT");
     if (discovery_port() != want)
         CHECK_FAIL_AT("PAWNPARTY_DISCOVERY_PORT=%s: expected %u, got %u", env ? env : "(unset)", want,
                       (unsigned)discovery_port());
@@ -161,7 +161,7 @@ static void t_port_setting(void)
     port_is("12ab", 9091);
     port_is("-5", 9091);
     port_is(" 80", 9091);
-    unsetenv("PAWNPARTY_DISCOVERY_PORT");
+    check_unsetenv("PAWNPARTY_DISCOVERY_PORT");
 }
 
 static const struct check_test tests[] = {

@@ -14,8 +14,8 @@
 typedef intptr_t sys_socket;
 #define SYS_BAD_SOCKET ((sys_socket)-1)
 
-/* SYS_E_* are -100..-199, so that they never meet PROTO_E_* (-1..-99)
- * and sys_strerror can name both. */
+/* SYS_E_* are -100..-199, so that they never meet PROTO_E_* (-1..-99):
+ * a layer that reports both (client_strerror) tells them apart. */
 enum sys_err {
     SYS_OK = 0,
     SYS_E_AGAIN = -100, /* would block */
@@ -40,7 +40,7 @@ enum sys_err {
 int sys_error_from_os(int oserr);
 /* The last socket error of this thread, mapped. */
 int sys_last_error(void);
-/* One line for an error code: SYS_E_*, PROTO_E_* and 0 alike. */
+/* One line for 0 or a SYS_E_* ("unknown error" for anything else). */
 const char *sys_strerror(int err);
 
 /* Once per process (WSAStartup on Windows; SIGPIPE ignored on POSIX). */
@@ -163,10 +163,10 @@ enum sys_udp_flag {
     SYS_UDP_BROADCAST = 2, /* SO_BROADCAST: may send to a broadcast address */
 };
 
-/* An IPv4 UDP socket bound to all addresses on port (0 = any free port),
- * nonblocking. *bound (may be NULL) gets the real port. The caller owns the
- * socket and closes it with sys_close. */
-int sys_udp_open(uint16_t port, int flags, sys_socket *out, uint16_t *bound);
+/* An IPv4 UDP socket bound to ipv4 (numeric; NULL or "" = all addresses)
+ * on port (0 = any free port), nonblocking. *bound (may be NULL) gets the
+ * real port. The caller owns the socket and closes it with sys_close. */
+int sys_udp_open(const char *ipv4, uint16_t port, int flags, sys_socket *out, uint16_t *bound);
 
 /* 1 when s is a dotted IPv4 address ("127.0.0.1"), else 0. No name lookup. */
 int sys_ipv4_valid(const char *s);
@@ -200,6 +200,34 @@ int sys_cpu_count(void);
 
 /* This process's id, for names that must differ between processes. */
 uint32_t sys_process_id(void);
+
+/* ---- threads and locks ---------------------------------------------------- */
+
+/*
+ * In the manner of libuv's uv_thread_t and uv_mutex_t: the platform's own
+ * types (pthreads on POSIX; a thread HANDLE and an SRWLOCK on Windows), so
+ * that a lock lives inside the struct it guards with no allocation, and no
+ * platform needs a pthreads shim.
+ */
+#ifdef _WIN32
+typedef void *sys_thread;                  /* a HANDLE */
+typedef struct { void *srw; } sys_mutex;   /* an SRWLOCK (one pointer) */
+#else
+#include <pthread.h>
+typedef pthread_t sys_thread;
+typedef pthread_mutex_t sys_mutex;
+#endif
+
+/* Runs fn(arg) on a new thread: 0 and *t, or a SYS_E_*. Join every thread
+ * started, once, from another thread. */
+int sys_thread_start(sys_thread *t, void (*fn)(void *arg), void *arg);
+void sys_thread_join(sys_thread t);
+
+/* A plain (non-recursive) mutex. init cannot fail on either platform. */
+void sys_mutex_init(sys_mutex *m);
+void sys_mutex_destroy(sys_mutex *m);
+void sys_mutex_lock(sys_mutex *m);
+void sys_mutex_unlock(sys_mutex *m);
 
 /* ---- stop signals, for command-line tools -------------------------------- */
 

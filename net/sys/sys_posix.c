@@ -28,8 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proto.h"
-
 /* ------------------------------------------------------------------------
  * The error map
  * ---------------------------------------------------------------------- */
@@ -608,7 +606,7 @@ static int udp_set_broadcast(int fd)
     return SYS_OK;
 }
 
-int sys_udp_open(uint16_t port, int flags, sys_socket *out, uint16_t *bound)
+int sys_udp_open(const char *ipv4, uint16_t port, int flags, sys_socket *out, uint16_t *bound)
 {
     struct sockaddr_in sin;
     socklen_t len = sizeof sin;
@@ -627,6 +625,10 @@ int sys_udp_open(uint16_t port, int flags, sys_socket *out, uint16_t *bound)
     sin.sin_family = AF_INET;
     sin.sin_addr.s_addr = htonl(INADDR_ANY);
     sin.sin_port = htons(port);
+    if (ipv4 != NULL && ipv4[0] != '\0' && inet_pton(AF_INET, ipv4, &sin.sin_addr) != 1) {
+        err = SYS_E_INVAL;
+        goto fail;
+    }
     if (bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
         getsockname(fd, (struct sockaddr *)&sin, &len) != 0) {
         err = sys_last_error();
@@ -681,4 +683,62 @@ char **sys_utf8_argv(int *argc, char **argv)
 {
     (void)argc;
     return argv;
+}
+
+/* ------------------------------------------------------------------------
+ * Threads and locks
+ * ---------------------------------------------------------------------- */
+
+struct thread_start {
+    void (*fn)(void *arg);
+    void *arg;
+};
+
+/* pthreads wants void *(*)(void *); callers do not care. */
+static void *thread_trampoline(void *p)
+{
+    struct thread_start ts = *(struct thread_start *)p;
+    free(p);
+    ts.fn(ts.arg);
+    return NULL;
+}
+
+int sys_thread_start(sys_thread *t, void (*fn)(void *arg), void *arg)
+{
+    struct thread_start *ts = malloc(sizeof *ts);
+    if (!ts)
+        return SYS_E_NOMEM;
+    ts->fn = fn;
+    ts->arg = arg;
+    int rc = pthread_create(t, NULL, thread_trampoline, ts);
+    if (rc != 0) {
+        free(ts);
+        return sys_error_from_os(rc);
+    }
+    return SYS_OK;
+}
+
+void sys_thread_join(sys_thread t)
+{
+    pthread_join(t, NULL);
+}
+
+void sys_mutex_init(sys_mutex *m)
+{
+    pthread_mutex_init(m, NULL);
+}
+
+void sys_mutex_destroy(sys_mutex *m)
+{
+    pthread_mutex_destroy(m);
+}
+
+void sys_mutex_lock(sys_mutex *m)
+{
+    pthread_mutex_lock(m);
+}
+
+void sys_mutex_unlock(sys_mutex *m)
+{
+    pthread_mutex_unlock(m);
 }

@@ -14,7 +14,6 @@
 #ifndef PAWN_NET_HOST_INTERNAL_H
 #define PAWN_NET_HOST_INTERNAL_H
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -56,7 +55,7 @@ const struct host_backend *host_backend_pick(enum host_backend_kind kind, int *e
 struct worker {
     struct host *h;
     int index;
-    pthread_t thread;
+    sys_thread thread;
     void *be; /* the backend's per-worker state */
     /* Connections this worker appended to since its last flush pass, and
      * the list a flush pass is walking (host_core.c says who owns which);

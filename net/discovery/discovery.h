@@ -51,10 +51,12 @@ typedef void (*discovery_status_fn)(void *ctx, struct discovery_answer *a);
 
 struct discovery_responder;
 
-/* Binds the discovery port (shared with other hosts on this machine where
- * the OS allows it) and answers each query from its own thread. Returns 0,
- * or a SYS_E_* (the caller logs it and goes on without discovery). */
-int discovery_responder_start(discovery_status_fn status, void *ctx, struct discovery_responder **out);
+/* Binds the discovery port on bind_ipv4 (the host's --bind address; NULL:
+ * all addresses), shared with other hosts on this machine where the OS
+ * allows it, and answers each query from its own thread. Returns 0, or a
+ * SYS_E_* (the caller logs it and goes on without discovery). */
+int discovery_responder_start(const char *bind_ipv4, discovery_status_fn status, void *ctx,
+                              struct discovery_responder **out);
 void discovery_responder_stop(struct discovery_responder *r);
 
 /* ---- client side: nonblocking queries ------------------------------------ */

@@ -1,9 +1,9 @@
 /*
- * The Windows client loop (net/client_internal.h): WSAEventSelect ties the
+ * The Windows client loop (client_internal.h): WSAEventSelect ties the
  * socket's network events to one event object, a second event is set by
  * other threads to wake the loop (a queued packet, client_stop), and
  * WSAWaitForMultipleEvents waits on both; WSAEnumNetworkEvents says what
- * fired. CreateThread for the thread, an SRWLOCK for the lock. Nothing here
+ * fired. Nothing here
  * knows the protocol: the same client.c on top feeds the game's SDL event
  * queue exactly as it does over client_poll.c.
  *
@@ -163,80 +163,4 @@ int client_loop_wait(struct client_loop *l, sys_socket s, int events, int timeou
     int fired = loop_woken(l);
     loop_collect(l);
     return fired | loop_take(l, events);
-}
-
-/* ------------------------------------------------------------------------
- * A thread
- * ---------------------------------------------------------------------- */
-
-struct client_thread {
-    HANDLE h;
-    void (*fn)(void *arg);
-    void *arg;
-};
-
-static DWORD WINAPI thread_trampoline(LPVOID p)
-{
-    struct client_thread *t = p;
-    t->fn(t->arg);
-    return 0;
-}
-
-int client_thread_start(void (*fn)(void *arg), void *arg, struct client_thread **out)
-{
-    struct client_thread *t = malloc(sizeof *t);
-    if (t == NULL)
-        return SYS_E_NOMEM;
-    t->fn = fn;
-    t->arg = arg;
-    t->h = CreateThread(NULL, 0, thread_trampoline, t, 0, NULL);
-    if (t->h == NULL) {
-        int err = sys_error_from_os((int)GetLastError());
-        free(t);
-        return err;
-    }
-    *out = t;
-    return SYS_OK;
-}
-
-void client_thread_join(struct client_thread *t)
-{
-    if (t == NULL)
-        return;
-    WaitForSingleObject(t->h, INFINITE);
-    CloseHandle(t->h);
-    free(t);
-}
-
-/* ------------------------------------------------------------------------
- * A lock
- * ---------------------------------------------------------------------- */
-
-struct client_lock {
-    SRWLOCK l;
-};
-
-int client_lock_new(struct client_lock **out)
-{
-    struct client_lock *l = malloc(sizeof *l);
-    if (l == NULL)
-        return SYS_E_NOMEM;
-    InitializeSRWLock(&l->l);
-    *out = l;
-    return SYS_OK;
-}
-
-void client_lock_free(struct client_lock *l)
-{
-    free(l); /* an SRWLOCK needs no destroying */
-}
-
-void client_lock_acquire(struct client_lock *l)
-{
-    AcquireSRWLockExclusive(&l->l);
-}
-
-void client_lock_release(struct client_lock *l)
-{
-    ReleaseSRWLockExclusive(&l->l);
 }

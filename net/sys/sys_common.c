@@ -8,13 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto.h"
 #include "sys.h"
 
 const char *sys_strerror(int err)
 {
-    if (err < 0 && err > SYS_E_AGAIN) /* PROTO_E_* live in -1..-99 */
-        return proto_strerror(err);
     switch (err) {
     case SYS_OK:
         return "ok";
@@ -135,7 +132,8 @@ int sys_ipv4_valid(const char *s)
 
 long sys_parse_num(const char *s, long lo, long hi)
 {
-    if (!s || !*s)
+    /* Digits only (strtol would also take spaces and a '+'). */
+    if (!s || !((*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' && s[1] <= '9')))
         return -1;
     char *end;
     errno = 0;

@@ -53,8 +53,8 @@ struct client {
     int connect_timeout_ms;
     struct client_callbacks cb;
     struct client_loop *loop;
-    struct client_lock *lock;
-    struct client_thread *thread;
+    sys_mutex lock;
+    sys_thread thread;
 
     /* Guarded by lock. */
     uint8_t *queued;
@@ -81,7 +81,7 @@ static int client_queue_bytes(struct client *c, const uint8_t *pkt, size_t n)
 {
     int err = SYS_OK;
 
-    client_lock_acquire(c->lock);
+    sys_mutex_lock(&c->lock);
     if (c->stop_asked || atomic_load(&c->closed))
         err = SYS_E_CLOSED;
     else if (c->queued_len + n > CLIENT_QUEUE_MAX)
@@ -90,7 +90,7 @@ static int client_queue_bytes(struct client *c, const uint8_t *pkt, size_t n)
         memcpy(c->queued + c->queued_len, pkt, n);
         c->queued_len += n;
     }
-    client_lock_release(c->lock);
+    sys_mutex_unlock(&c->lock);
     if (err == SYS_OK)
         client_loop_wake(c->loop);
     return err;
@@ -139,13 +139,13 @@ static void client_take_queued(struct client *c)
 
     if (c->send_off < c->send_len)
         return;
-    client_lock_acquire(c->lock);
+    sys_mutex_lock(&c->lock);
     spare = c->sending;
     c->sending = c->queued;
     c->send_len = c->queued_len;
     c->queued = spare;
     c->queued_len = 0;
-    client_lock_release(c->lock);
+    sys_mutex_unlock(&c->lock);
     c->send_off = 0;
 }
 
@@ -216,9 +216,9 @@ static int client_read(struct client *c)
 static int client_stop_asked(struct client *c)
 {
     int asked;
-    client_lock_acquire(c->lock);
+    sys_mutex_lock(&c->lock);
     asked = c->stop_asked;
-    client_lock_release(c->lock);
+    sys_mutex_unlock(&c->lock);
     return asked;
 }
 
@@ -347,7 +347,7 @@ static void client_main(void *arg)
 static void client_free(struct client *c)
 {
     client_loop_close(c->loop);
-    client_lock_free(c->lock);
+    sys_mutex_destroy(&c->lock);
     free(c->queued);
     free(c->sending);
     free(c);
@@ -380,12 +380,13 @@ static int client_alloc(const char *host, uint16_t port, const uint8_t raw_name[
     c->port = port;
     c->connect_timeout_ms = connect_timeout_ms;
     c->cb = *cb;
+    sys_mutex_init(&c->lock);
     reasm_init(&c->rs);
     c->queued = malloc(CLIENT_QUEUE_MAX);
     c->sending = malloc(CLIENT_QUEUE_MAX);
     if (c->queued == NULL || c->sending == NULL)
         goto fail;
-    if ((err = client_lock_new(&c->lock)) != SYS_OK || (err = client_loop_open(&c->loop)) != SYS_OK)
+    if ((err = client_loop_open(&c->loop)) != SYS_OK)
         goto fail;
     memcpy(login.u.login.name, raw_name, PROTO_NAME_LEN);
     if ((err = client_queue_msg(c, &login)) != SYS_OK)
@@ -409,7 +410,7 @@ int client_start(const char *host, uint16_t port, const char *name, int connect_
     err = client_alloc(host, port, raw_name, connect_timeout_ms, cb, &c);
     if (err != SYS_OK)
         return err;
-    err = client_thread_start(client_main, c, &c->thread);
+    err = sys_thread_start(&c->thread, client_main, c);
     if (err != SYS_OK) {
         client_free(c);
         return err;
@@ -418,14 +419,19 @@ int client_start(const char *host, uint16_t port, const char *name, int connect_
     return SYS_OK;
 }
 
+const char *client_strerror(int err)
+{
+    return err < 0 && err > SYS_E_AGAIN ? proto_strerror(err) : sys_strerror(err);
+}
+
 void client_stop(struct client *c)
 {
     if (c == NULL)
         return;
-    client_lock_acquire(c->lock);
+    sys_mutex_lock(&c->lock);
     c->stop_asked = 1;
-    client_lock_release(c->lock);
+    sys_mutex_unlock(&c->lock);
     client_loop_wake(c->loop);
-    client_thread_join(c->thread); /* on_closed has run when this returns */
+    sys_thread_join(c->thread); /* on_closed has run when this returns */
     client_free(c);
 }

@@ -81,7 +81,7 @@ struct conn {
     char name[PROTO_NAME_LEN];
 
     /* send side: lock */
-    pthread_mutex_t lock;
+    sys_mutex lock;
     uint8_t *out, *inflight;
     uint32_t out_len, out_cap;
     uint32_t inflight_len, inflight_off, inflight_cap;
@@ -102,12 +102,12 @@ struct host {
     uint32_t max_slots;
     _Atomic int stopping;
 
-    pthread_mutex_t world_lock;
+    sys_mutex world_lock;
     struct world *world;
     int full_logged; /* world lock: "game full" said once until below max */
 
     struct conn *conns;
-    pthread_mutex_t free_lock;
+    sys_mutex free_lock;
     struct conn *free_list;
     int table_full_logged; /* free_lock */
     _Atomic sys_socket fd_reserve; /* a spare descriptor for running out of them */
@@ -154,8 +154,8 @@ void host_set_backend_data(struct host *h, void *p) { h->be_data = p; }
 uint16_t host_port(const struct host *h) { return h->port; }
 const char *host_backend_name(const struct host *h) { return h->be->name; }
 sys_socket core_conn_socket(const struct conn *c) { return c->sock; }
-void core_conn_lock(struct conn *c) { pthread_mutex_lock(&c->lock); }
-void core_conn_unlock(struct conn *c) { pthread_mutex_unlock(&c->lock); }
+void core_conn_lock(struct conn *c) { sys_mutex_lock(&c->lock); }
+void core_conn_unlock(struct conn *c) { sys_mutex_unlock(&c->lock); }
 struct host_conn_io *core_conn_io(struct conn *c) { return &c->io; }
 
 uint64_t core_conn_tag(const struct conn *c)
@@ -184,19 +184,19 @@ static void conn_unref(struct host *h, struct conn *c)
     if (atomic_fetch_sub(&c->refs, 1) != 1)
         return;
     sys_close(c->sock);
-    pthread_mutex_lock(&c->lock);
+    sys_mutex_lock(&c->lock);
     free(c->out);
     free(c->inflight);
     c->out = c->inflight = NULL;
     c->out_len = c->out_cap = c->inflight_len = c->inflight_off = c->inflight_cap = 0;
     c->sending = c->close_when_sent = 0;
-    pthread_mutex_unlock(&c->lock);
+    sys_mutex_unlock(&c->lock);
     atomic_fetch_add(&c->gen, 1);
     atomic_store(&c->state, CONN_FREE);
-    pthread_mutex_lock(&h->free_lock);
+    sys_mutex_lock(&h->free_lock);
     c->next_free = h->free_list;
     h->free_list = c;
-    pthread_mutex_unlock(&h->free_lock);
+    sys_mutex_unlock(&h->free_lock);
 }
 
 /* Takes the player out of the world; caller holds world_lock. */
@@ -232,9 +232,9 @@ static void conn_close_locked(struct host *h, struct conn *c, uint8_t why, const
 
 static void conn_close(struct host *h, struct conn *c, uint8_t why, const char *reason)
 {
-    pthread_mutex_lock(&h->world_lock);
+    sys_mutex_lock(&h->world_lock);
     conn_close_locked(h, c, why, reason);
-    pthread_mutex_unlock(&h->world_lock);
+    sys_mutex_unlock(&h->world_lock);
 }
 
 /* ======================================================================
@@ -290,7 +290,7 @@ static void host_emit(void *ctx, uint32_t slot, const uint8_t *pkt, size_t len)
     struct conn *c = &h->conns[slot];
     if (atomic_load(&c->state) != CONN_OPEN || atomic_load(&c->drop_queued))
         return;
-    pthread_mutex_lock(&c->lock);
+    sys_mutex_lock(&c->lock);
     uint32_t unsent = c->out_len + (c->inflight_len - c->inflight_off);
     int over = unsent + len > h->cfg.send_bound;
     int ok = !over && buf_reserve(&c->out, &c->out_cap, c->out_len + (uint32_t)len) == 0;
@@ -298,7 +298,7 @@ static void host_emit(void *ctx, uint32_t slot, const uint8_t *pkt, size_t len)
         memcpy(c->out + c->out_len, pkt, len);
         c->out_len += (uint32_t)len;
     }
-    pthread_mutex_unlock(&c->lock);
+    sys_mutex_unlock(&c->lock);
     if (ok)
         worker_mark_dirty(w, c);
     else
@@ -335,25 +335,25 @@ static int conn_send_progress(struct worker *w, struct conn *c, long n)
 {
     struct host *h = w->h;
     if (n < 0) {
-        pthread_mutex_lock(&c->lock);
+        sys_mutex_lock(&c->lock);
         c->sending = 0;
-        pthread_mutex_unlock(&c->lock);
+        sys_mutex_unlock(&c->lock);
         if (n != SYS_E_CLOSED && n != SYS_E_RESET)
             host_log("send to %s failed: %s", c->peer, sys_strerror((int)n));
         conn_close(h, c, REMOVE_LEFT, "connection lost");
         conn_unref(h, c);
         return 0;
     }
-    pthread_mutex_lock(&c->lock);
+    sys_mutex_lock(&c->lock);
     c->inflight_off += (uint32_t)n;
     if (c->inflight_off < c->inflight_len) {
-        pthread_mutex_unlock(&c->lock); /* partial: finish it */
+        sys_mutex_unlock(&c->lock); /* partial: finish it */
         return 1;
     }
     c->sending = 0;
     int more = atomic_load(&c->state) == CONN_OPEN && conn_take_output(c);
     int close_now = !more && c->close_when_sent;
-    pthread_mutex_unlock(&c->lock);
+    sys_mutex_unlock(&c->lock);
     if (more) {
         conn_unref(h, c); /* conn_take_output took a new one */
         return 1;
@@ -369,10 +369,10 @@ static int conn_send_progress(struct worker *w, struct conn *c, long n)
 static void conn_kick_send(struct worker *w, struct conn *c)
 {
     for (;;) {
-        pthread_mutex_lock(&c->lock);
+        sys_mutex_lock(&c->lock);
         const uint8_t *buf = c->inflight + c->inflight_off;
         size_t len = c->inflight_len - c->inflight_off;
-        pthread_mutex_unlock(&c->lock);
+        sys_mutex_unlock(&c->lock);
         long r = w->h->be->send(w, c, buf, len);
         if (r == HOST_IO_PENDING)
             return;
@@ -390,11 +390,11 @@ void core_on_send(struct worker *w, struct conn *c, long n)
 
 static void conn_flush(struct worker *w, struct conn *c)
 {
-    pthread_mutex_lock(&c->lock);
+    sys_mutex_lock(&c->lock);
     atomic_store(&c->flush_queued, 0);
     int go = atomic_load(&c->state) == CONN_OPEN && conn_take_output(c);
     int close_now = !go && !c->sending && c->close_when_sent;
-    pthread_mutex_unlock(&c->lock);
+    sys_mutex_unlock(&c->lock);
     if (go)
         conn_kick_send(w, c);
     else if (close_now)
@@ -406,14 +406,14 @@ static void worker_run_drops(struct worker *w)
     struct host *h = w->h;
     if (w->ndrops == 0)
         return;
-    pthread_mutex_lock(&h->world_lock);
+    sys_mutex_lock(&h->world_lock);
     /* Dropping a player tells others in view, which may push another slow
      * reader over its bound: the list can grow while we walk it, by at most
      * one entry per connection (drop_queued stays set until the end). The
      * list's reference keeps each slot the same connection meanwhile. */
     for (size_t i = 0; i < w->ndrops; i++)
         conn_close_locked(h, w->drops[i], REMOVE_DROPPED, w->drops[i]->drop_why);
-    pthread_mutex_unlock(&h->world_lock);
+    sys_mutex_unlock(&h->world_lock);
     for (size_t i = 0; i < w->ndrops; i++) {
         struct conn *c = w->drops[i];
         atomic_store(&c->drop_queued, 0);
@@ -485,7 +485,7 @@ static void core_tick(struct worker *w, uint64_t now)
     if (w->index != 0)
         return;
     uint64_t limit = (uint64_t)h->cfg.login_timeout * 1000;
-    pthread_mutex_lock(&h->world_lock);
+    sys_mutex_lock(&h->world_lock);
     for (uint32_t i = 0; i < h->max_slots; i++) {
         struct conn *c = &h->conns[i];
         /* Not now - accepted_ms: now was read before this batch's flush,
@@ -495,7 +495,7 @@ static void core_tick(struct worker *w, uint64_t now)
             conn_close_locked(h, c, REMOVE_LEFT, "login timeout");
         }
     }
-    pthread_mutex_unlock(&h->world_lock);
+    sys_mutex_unlock(&h->world_lock);
 }
 
 /* ======================================================================
@@ -514,7 +514,7 @@ struct conn *core_on_accept(struct worker *w, sys_socket s, const char *peer)
 {
     struct host *h = w->h;
     tl_worker = w;
-    pthread_mutex_lock(&h->free_lock);
+    sys_mutex_lock(&h->free_lock);
     struct conn *c = h->free_list;
     if (c) {
         h->free_list = c->next_free;
@@ -524,7 +524,7 @@ struct conn *core_on_accept(struct worker *w, sys_socket s, const char *peer)
         host_log("connection table full (%u): refusing new connections with SC_LOGIN_FAIL 1",
                  h->max_slots);
     }
-    pthread_mutex_unlock(&h->free_lock);
+    sys_mutex_unlock(&h->free_lock);
     if (!c) {
         refuse_connection(s);
         return NULL;
@@ -646,12 +646,12 @@ static int dispatch_all(struct worker *w, struct conn *c)
     size_t size;
     const char *bad = NULL;
     int r = 0, got;
-    pthread_mutex_lock(&h->world_lock);
+    sys_mutex_lock(&h->world_lock);
     /* Another thread may have closed it (a drop, the login timeout) since
      * core_on_recv looked: a closed connection must not log in or move, or
      * its player would stay in the world after the slot is freed. */
     if (atomic_load(&c->state) != CONN_OPEN) {
-        pthread_mutex_unlock(&h->world_lock);
+        sys_mutex_unlock(&h->world_lock);
         return 0; /* its socket is shut down: the next receive ends it */
     }
     while (r == 0 && (got = reasm_next(&c->rx, PROTO_TO_HOST, &pkt, &size)) != 0) {
@@ -667,16 +667,16 @@ static int dispatch_all(struct worker *w, struct conn *c)
         snprintf(why, sizeof why, "bad input: %s", bad);
         conn_close_locked(h, c, REMOVE_DROPPED, why);
     }
-    pthread_mutex_unlock(&h->world_lock);
+    sys_mutex_unlock(&h->world_lock);
     return r;
 }
 
 static void conn_start_linger(struct worker *w, struct conn *c)
 {
     c->linger = 1;
-    pthread_mutex_lock(&c->lock);
+    sys_mutex_lock(&c->lock);
     c->close_when_sent = 1;
-    pthread_mutex_unlock(&c->lock);
+    sys_mutex_unlock(&c->lock);
     /* Make sure a flush looks at it even if nothing was queued. */
     worker_mark_dirty(w, c);
 }
@@ -793,12 +793,11 @@ static int host_plan(struct host *h)
     return 0;
 }
 
-static void *worker_main(void *arg)
+static void worker_main(void *arg)
 {
     struct worker *w = arg;
     tl_worker = w;
     w->h->be->run(w);
-    return NULL;
 }
 
 static int host_alloc(struct host *h)
@@ -811,7 +810,7 @@ static int host_alloc(struct host *h)
         struct conn *c = &h->conns[i];
         c->slot = i;
         c->sock = SYS_BAD_SOCKET;
-        pthread_mutex_init(&c->lock, NULL);
+        sys_mutex_init(&c->lock);
         c->next_free = h->free_list;
         h->free_list = c;
     }
@@ -847,7 +846,7 @@ static void host_free(struct host *h)
             sys_close(c->sock);
         free(c->out);
         free(c->inflight);
-        pthread_mutex_destroy(&c->lock);
+        sys_mutex_destroy(&c->lock);
     }
     for (int i = 0; h->workers && i < h->nworkers; i++) {
         free(h->workers[i].dirty);
@@ -861,19 +860,19 @@ static void host_free(struct host *h)
     sys_socket spare = atomic_load(&h->fd_reserve);
     if (spare != SYS_BAD_SOCKET)
         sys_fd_spare_release(spare);
-    pthread_mutex_destroy(&h->world_lock);
-    pthread_mutex_destroy(&h->free_lock);
+    sys_mutex_destroy(&h->world_lock);
+    sys_mutex_destroy(&h->free_lock);
     free(h);
 }
 
 static int host_start_workers(struct host *h)
 {
     for (int i = 0; i < h->nworkers; i++)
-        if (pthread_create(&h->workers[i].thread, NULL, worker_main, &h->workers[i]) != 0) {
+        if (sys_thread_start(&h->workers[i].thread, worker_main, &h->workers[i]) != 0) {
             atomic_store(&h->stopping, 1);
             for (int j = 0; j < i; j++) {
                 h->be->wake(&h->workers[j]);
-                pthread_join(h->workers[j].thread, NULL);
+                sys_thread_join(h->workers[j].thread);
             }
             return SYS_E_NOMEM;
         }
@@ -884,9 +883,9 @@ static int host_start_workers(struct host *h)
 static void host_discovery_status(void *ctx, struct discovery_answer *a)
 {
     struct host *h = ctx;
-    pthread_mutex_lock(&h->world_lock);
+    sys_mutex_lock(&h->world_lock);
     uint32_t players = world_count(h->world);
-    pthread_mutex_unlock(&h->world_lock);
+    sys_mutex_unlock(&h->world_lock);
     a->tcp_port = h->port;
     a->players = discovery_count8(players);
     a->max_players = discovery_count8(h->cfg.max_players);
@@ -897,7 +896,7 @@ static void host_discovery_status(void *ctx, struct discovery_answer *a)
 /* A game others on the LAN can find; without it the game still runs. */
 static void host_start_discovery(struct host *h)
 {
-    int err = discovery_responder_start(host_discovery_status, h, &h->discovery);
+    int err = discovery_responder_start(h->cfg.bind_addr, host_discovery_status, h, &h->discovery);
     if (err) {
         h->discovery = NULL;
         host_log("LAN discovery is off (udp port %u: %s); players can still join by address", discovery_port(),
@@ -913,8 +912,8 @@ int host_start(const struct host_cfg *cfg, struct host **out)
     h->cfg = *cfg;
     h->listen_sock = SYS_BAD_SOCKET;
     atomic_store(&h->fd_reserve, SYS_BAD_SOCKET);
-    pthread_mutex_init(&h->world_lock, NULL);
-    pthread_mutex_init(&h->free_lock, NULL);
+    sys_mutex_init(&h->world_lock);
+    sys_mutex_init(&h->free_lock);
     int err = host_plan(h);
     if (err)
         goto fail;
@@ -961,7 +960,7 @@ void host_destroy(struct host *h)
     if (h->discovery)
         discovery_responder_stop(h->discovery);
     for (int i = 0; i < h->nworkers; i++)
-        pthread_join(h->workers[i].thread, NULL);
+        sys_thread_join(h->workers[i].thread);
     h->be->fini(h);
     /* Every connection is closed here, workers gone: the clients see the
      * host close, and a port can be reused at once. */

@@ -1,13 +1,12 @@
 /*
- * The Linux client loop (net/client_internal.h): poll() on the socket and
- * an eventfd that other threads write to wake the loop, plus pthreads for
- * the thread and the lock. Nothing here knows the protocol.
+ * The Linux client loop (client_internal.h): poll() on the socket and an
+ * eventfd that other threads write to wake the loop. Nothing here knows
+ * the protocol.
  */
 #include "client_internal.h"
 
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
@@ -97,90 +96,4 @@ int client_loop_wait(struct client_loop *l, sys_socket s, int events, int timeou
     if (n > 1)
         fired |= loop_fired(p[1].revents, events);
     return fired;
-}
-
-/* ------------------------------------------------------------------------
- * A thread
- * ---------------------------------------------------------------------- */
-
-struct client_thread {
-    pthread_t id;
-    void (*fn)(void *arg);
-    void *arg;
-};
-
-/* pthreads wants void *(*)(void *); the shared code does not care. */
-static void *thread_trampoline(void *p)
-{
-    struct client_thread *t = p;
-    t->fn(t->arg);
-    return NULL;
-}
-
-int client_thread_start(void (*fn)(void *arg), void *arg, struct client_thread **out)
-{
-    struct client_thread *t = malloc(sizeof *t);
-    int rc;
-
-    if (t == NULL)
-        return SYS_E_NOMEM;
-    t->fn = fn;
-    t->arg = arg;
-    rc = pthread_create(&t->id, NULL, thread_trampoline, t);
-    if (rc != 0) {
-        free(t);
-        return sys_error_from_os(rc);
-    }
-    *out = t;
-    return SYS_OK;
-}
-
-void client_thread_join(struct client_thread *t)
-{
-    if (t == NULL)
-        return;
-    pthread_join(t->id, NULL);
-    free(t);
-}
-
-/* ------------------------------------------------------------------------
- * A lock
- * ---------------------------------------------------------------------- */
-
-struct client_lock {
-    pthread_mutex_t m;
-};
-
-int client_lock_new(struct client_lock **out)
-{
-    struct client_lock *l = malloc(sizeof *l);
-    int rc;
-
-    if (l == NULL)
-        return SYS_E_NOMEM;
-    rc = pthread_mutex_init(&l->m, NULL);
-    if (rc != 0) {
-        free(l);
-        return sys_error_from_os(rc);
-    }
-    *out = l;
-    return SYS_OK;
-}
-
-void client_lock_free(struct client_lock *l)
-{
-    if (l == NULL)
-        return;
-    pthread_mutex_destroy(&l->m);
-    free(l);
-}
-
-void client_lock_acquire(struct client_lock *l)
-{
-    pthread_mutex_lock(&l->m);
-}
-
-void client_lock_release(struct client_lock *l)
-{
-    pthread_mutex_unlock(&l->m);
 }

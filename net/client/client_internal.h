@@ -1,16 +1,14 @@
 /*
- * What a client loop file implements (net/client_poll.c on Linux, later
- * net/client_wsa.c on Windows) and the shared code (net/client.c,
- * net/discovery.c) calls. Not a public header: game/ never includes it.
+ * What a client loop file implements (client_poll.c on Linux,
+ * client_wsa.c on Windows) and client.c calls. Not a public header: game/
+ * never includes it.
  *
  * In the manner of redis's ae_epoll.c: the platform file only waits and
  * reports neutral "fired" events for one socket plus one wake signal; every
  * decision (what to send, what a packet means, when to stop) stays in the
- * shared code. Threads and the lock are here too because they are the other
- * two things a platform does differently (pthreads vs CreateThread and
- * SRWLOCK).
+ * shared code. Threads and locks come from the sys layer.
  *
- *   POSIX (client_poll.c)             Windows (client_wsa.c, to come)
+ *   POSIX (client_poll.c)             Windows (client_wsa.c)
  *   wake: an eventfd                  wake: a WSAEVENT set by WSASetEvent
  *   wait: poll() on socket + eventfd  wait: WSAEventSelect on the socket,
  *                                     WSAWaitForMultipleEvents on both,
@@ -50,23 +48,5 @@ void client_loop_wake(struct client_loop *l);
  * a wake alone. Returns the fired mask (0 on timeout or a signal), or a
  * SYS_E_* when waiting itself failed. One thread only: the loop's owner. */
 int client_loop_wait(struct client_loop *l, sys_socket s, int events, int timeout_ms);
-
-/* ---- a thread ------------------------------------------------------------ */
-
-struct client_thread;
-
-/* Runs fn(arg) on a new thread. 0 and *out, or a SYS_E_*. */
-int client_thread_start(void (*fn)(void *arg), void *arg, struct client_thread **out);
-/* Waits for the thread to finish and frees *t. Not from the thread itself. */
-void client_thread_join(struct client_thread *t);
-
-/* ---- a lock (a mutex on POSIX, an SRWLOCK on Windows) -------------------- */
-
-struct client_lock;
-
-int client_lock_new(struct client_lock **out);
-void client_lock_free(struct client_lock *l);
-void client_lock_acquire(struct client_lock *l);
-void client_lock_release(struct client_lock *l);
 
 #endif

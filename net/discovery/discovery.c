@@ -1,5 +1,5 @@
 /*
- * LAN discovery (net/discovery.h, docs/protocol.md "LAN discovery").
+ * LAN discovery (discovery.h, docs/protocol.md "LAN discovery").
  *
  * The datagrams, byte by byte:
  *
@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client_internal.h"
 #include "sys.h"
 #include "wire.h"
 
@@ -67,32 +66,11 @@ int discovery_is_query(const uint8_t *buf, size_t len)
     return len == DISCOVERY_QUERY_LEN && memcmp(buf, query_magic, DISCOVERY_QUERY_LEN) == 0;
 }
 
-/* 1..65535, decimal digits only; anything else is not a port. */
-static int parse_port(const char *s, uint16_t *out)
-{
-    unsigned long v = 0;
-
-    if (s == NULL || *s == '\0')
-        return -1;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return -1;
-        v = v * 10 + (unsigned long)(*s - '0');
-        if (v > 65535)
-            return -1;
-    }
-    if (v == 0)
-        return -1;
-    *out = (uint16_t)v;
-    return 0;
-}
-
 uint16_t discovery_port(void)
 {
-    uint16_t port;
-    if (parse_port(getenv("PAWNPARTY_DISCOVERY_PORT"), &port) == 0)
-        return port;
-    return PROTO_DISCOVERY_PORT;
+    const char *env = getenv("PAWNPARTY_DISCOVERY_PORT");
+    long port = env ? sys_parse_num(env, 1, 65535) : -1;
+    return port > 0 ? (uint16_t)port : PROTO_DISCOVERY_PORT;
 }
 
 /* ------------------------------------------------------------------------
@@ -101,10 +79,15 @@ uint16_t discovery_port(void)
 
 struct discovery_responder {
     sys_socket s;
+    /* Wakes the thread for discovery_responder_stop: a datagram to this
+     * socket's own port on 127.0.0.1 (the portable self-pipe; the
+     * discovery port itself may be shared with other hosts). */
+    sys_socket wake;
+    uint16_t wake_port;
     discovery_status_fn status;
     void *ctx;
-    struct client_loop *loop; /* woken by discovery_responder_stop */
-    struct client_thread *thread;
+    sys_thread thread;
+    int thread_started;
     _Atomic int stop;
 };
 
@@ -152,22 +135,26 @@ static void responder_main(void *arg)
     struct discovery_responder *r = arg;
 
     while (!atomic_load(&r->stop)) {
-        int fired = client_loop_wait(r->loop, r->s, CLIENT_EV_READ, -1);
-        if (fired < 0)
+        struct sys_pollfd p[2] = {{.s = r->s, .events = SYS_POLLIN}, {.s = r->wake, .events = SYS_POLLIN}};
+        int n = sys_poll(p, 2, -1);
+        if (n < 0 && n != SYS_E_INTR)
             sys_sleep_ms(10); /* should not happen; do not spin */
-        else if (fired & CLIENT_EV_READ)
+        else if (n > 0 && p[0].revents)
             responder_drain(r);
     }
 }
 
 static void responder_free(struct discovery_responder *r)
 {
-    client_loop_close(r->loop);
+    if (r->thread_started)
+        sys_thread_join(r->thread);
     sys_close(r->s);
+    sys_close(r->wake);
     free(r);
 }
 
-int discovery_responder_start(discovery_status_fn status, void *ctx, struct discovery_responder **out)
+int discovery_responder_start(const char *bind_ipv4, discovery_status_fn status, void *ctx,
+                              struct discovery_responder **out)
 {
     struct discovery_responder *r;
     int err;
@@ -177,13 +164,14 @@ int discovery_responder_start(discovery_status_fn status, void *ctx, struct disc
     r = calloc(1, sizeof *r);
     if (r == NULL)
         return SYS_E_NOMEM;
-    r->s = SYS_BAD_SOCKET;
+    r->s = r->wake = SYS_BAD_SOCKET;
     r->status = status;
     r->ctx = ctx;
-    if ((err = sys_udp_open(discovery_port(), SYS_UDP_REUSE, &r->s, NULL)) != SYS_OK ||
-        (err = client_loop_open(&r->loop)) != SYS_OK ||
-        (err = client_thread_start(responder_main, r, &r->thread)) != SYS_OK)
+    if ((err = sys_udp_open(bind_ipv4, discovery_port(), SYS_UDP_REUSE, &r->s, NULL)) != SYS_OK ||
+        (err = sys_udp_open("127.0.0.1", 0, 0, &r->wake, &r->wake_port)) != SYS_OK ||
+        (err = sys_thread_start(&r->thread, responder_main, r)) != SYS_OK)
         goto fail;
+    r->thread_started = 1;
     *out = r;
     return SYS_OK;
 fail:
@@ -196,8 +184,7 @@ void discovery_responder_stop(struct discovery_responder *r)
     if (r == NULL)
         return;
     atomic_store(&r->stop, 1);
-    client_loop_wake(r->loop);
-    client_thread_join(r->thread);
+    (void)sys_sendto(r->wake, "w", 1, "127.0.0.1", r->wake_port);
     responder_free(r);
 }
 
@@ -241,7 +228,7 @@ int discovery_query_open(struct discovery_query **out)
     q->s = SYS_BAD_SOCKET;
     q->port = discovery_port();
     if ((err = query_target(q->to, sizeof q->to, &broadcast)) != SYS_OK ||
-        (err = sys_udp_open(0, broadcast ? SYS_UDP_BROADCAST : 0, &q->s, NULL)) != SYS_OK)
+        (err = sys_udp_open(NULL, 0, broadcast ? SYS_UDP_BROADCAST : 0, &q->s, NULL)) != SYS_OK)
         goto fail;
     *out = q;
     return SYS_OK;

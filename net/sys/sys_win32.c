@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "proto.h"
 #include "sys.h"
 
 #ifndef SIO_UDP_CONNRESET
@@ -662,7 +661,7 @@ static int udp_no_connreset(SOCKET s)
     return SYS_OK;
 }
 
-int sys_udp_open(uint16_t port, int flags, sys_socket *out, uint16_t *bound)
+int sys_udp_open(const char *ipv4, uint16_t port, int flags, sys_socket *out, uint16_t *bound)
 {
     struct sockaddr_in sin;
     int len = sizeof sin;
@@ -689,6 +688,10 @@ int sys_udp_open(uint16_t port, int flags, sys_socket *out, uint16_t *bound)
     sin.sin_family = AF_INET;
     sin.sin_addr.s_addr = htonl(INADDR_ANY);
     sin.sin_port = htons(port);
+    if (ipv4 != NULL && ipv4[0] != '\0' && inet_pton(AF_INET, ipv4, &sin.sin_addr) != 1) {
+        err = SYS_E_INVAL;
+        goto fail;
+    }
     if (bind(s, (struct sockaddr *)&sin, sizeof sin) != 0 || getsockname(s, (struct sockaddr *)&sin, &len) != 0) {
         err = sys_last_error();
         goto fail;
@@ -757,4 +760,66 @@ char **sys_utf8_argv(int *argc, char **argv)
         return argv;
     *argc = n;
     return a;
+}
+
+/* ------------------------------------------------------------------------
+ * Threads and locks
+ * ---------------------------------------------------------------------- */
+
+_Static_assert(sizeof(sys_mutex) == sizeof(SRWLOCK), "sys_mutex holds an SRWLOCK");
+
+struct thread_start {
+    void (*fn)(void *arg);
+    void *arg;
+};
+
+static DWORD WINAPI thread_trampoline(LPVOID p)
+{
+    struct thread_start ts = *(struct thread_start *)p;
+    free(p);
+    ts.fn(ts.arg);
+    return 0;
+}
+
+int sys_thread_start(sys_thread *t, void (*fn)(void *arg), void *arg)
+{
+    struct thread_start *ts = malloc(sizeof *ts);
+    if (!ts)
+        return SYS_E_NOMEM;
+    ts->fn = fn;
+    ts->arg = arg;
+    HANDLE h = CreateThread(NULL, 0, thread_trampoline, ts, 0, NULL);
+    if (h == NULL) {
+        int err = sys_error_from_os((int)GetLastError());
+        free(ts);
+        return err;
+    }
+    *t = h;
+    return SYS_OK;
+}
+
+void sys_thread_join(sys_thread t)
+{
+    WaitForSingleObject((HANDLE)t, INFINITE);
+    CloseHandle((HANDLE)t);
+}
+
+void sys_mutex_init(sys_mutex *m)
+{
+    InitializeSRWLock((SRWLOCK *)m);
+}
+
+void sys_mutex_destroy(sys_mutex *m)
+{
+    (void)m; /* an SRWLOCK needs no destroying */
+}
+
+void sys_mutex_lock(sys_mutex *m)
+{
+    AcquireSRWLockExclusive((SRWLOCK *)m);
+}
+
+void sys_mutex_unlock(sys_mutex *m)
+{
+    ReleaseSRWLockExclusive((SRWLOCK *)m);
 }

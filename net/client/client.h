@@ -50,6 +50,9 @@ int client_start(const char *host, uint16_t port, const char *name, int connect_
 int client_move(struct client *c, uint8_t dir);
 int client_chat(struct client *c, const char *text, size_t len);
 
+/* One line for any error this library reports: a SYS_E_* or a PROTO_E_*. */
+const char *client_strerror(int err);
+
 /* Sends CS_LOGOUT if logged in, stops and joins the thread (on_closed has
  * run when it returns) and frees c. Not from inside a callback. It waits
  * at most about a second for the logout to go out and the host to close;
