@@ -47,6 +47,7 @@
 
 #include "proto.h"
 #include "reasm.h"
+#include "rng.h"
 #include "sys.h"
 #include "wire.h"
 
@@ -80,7 +81,8 @@ struct dummy {
     uint8_t state, out_len, q_head, q_n;
     uint8_t dirty, want_out;
     uint16_t x, y;
-    uint32_t id, rng, slot;
+    uint32_t id, slot;
+    struct rng rng;
     int32_t prev, next;  /* the move slot's list */
     uint64_t deadline_us;
     uint32_t q[QMAX];    /* move_times sent and not yet echoed */
@@ -146,15 +148,6 @@ uint32_t stress_hist_floor(uint32_t b)
     if (b < STRESS_HIST - 1)
         return 10000 + (b - 1900) * 100;
     return 60000;
-}
-
-static uint32_t rng_next(uint32_t *s)
-{
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *s = x;
 }
 
 static uint32_t now_ms32(uint64_t now_us)
@@ -696,9 +689,7 @@ static int swarm_init(struct swarm *sw, const struct stress_swarm_cfg *c)
         struct dummy *d = &sw->d[i];
         d->fd = -1;
         d->prev = d->next = NIL;
-        d->rng = (c->proc + 1) * 2654435761u ^ (i + 1) * 0x9E3779B9u;
-        if (d->rng == 0)
-            d->rng = 1;
+        rng_seed(&d->rng, ((uint64_t)(c->proc + 1) << 32) ^ ((i + 1) * 0x9E3779B97F4A7C15ull));
         sw->free_stack[sw->nfree++] = sw->n - 1 - i; /* take dummy 0 first */
     }
     sw->dst.sin_family = AF_INET;

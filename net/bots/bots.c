@@ -48,6 +48,7 @@
 #include "mirror.h"
 #include "proto.h"
 #include "reasm.h"
+#include "rng.h"
 #include "sys.h"
 
 /* ========================================================================
@@ -99,7 +100,7 @@ struct bot {
     sys_socket sock;
     uint8_t state;
     uint16_t out_len;
-    uint32_t rng;
+    struct rng rng;
     uint64_t deadline_us;  /* connect or login timeout */
     uint64_t next_move_us, next_chat_us;
     uint32_t moves, echoes;            /* sent, echoed back */
@@ -156,15 +157,6 @@ static void note(struct swarm *sw, enum note_kind kind, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
-}
-
-static uint32_t rng_next(uint32_t *s)
-{
-    uint32_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *s = x;
 }
 
 static uint32_t bot_index(const struct swarm *sw, const struct bot *b)
@@ -1100,9 +1092,7 @@ static struct swarm *swarm_new(const struct bots_opts *o, unsigned pid)
         struct bot *b = &sw->bots[i];
         b->sock = SYS_BAD_SOCKET;
         b->state = BOT_IDLE;
-        b->rng = (pid * 2654435761u) ^ ((i + 1) * 0x9E3779B9u) ^ (uint32_t)now;
-        if (b->rng == 0)
-            b->rng = 1;
+        rng_seed(&b->rng, ((uint64_t)pid << 32) ^ ((i + 1) * 0x9E3779B97F4A7C15ull) ^ now);
         mirror_init(&b->mirror);
         reasm_init(&b->rx);
     }

@@ -28,6 +28,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rng.h"
+
 #define NONE UINT32_MAX    /* "no slot": end of a list, empty bucket */
 #define MIN_CELL_SIDE 4
 #define SPAWN_PROBES 32    /* random tries before the linear scan */
@@ -58,7 +60,7 @@ struct world {
     uint32_t count;        /* players logged in */
     uint32_t next_id;
     uint32_t look_count[PROTO_LOOKS];
-    uint64_t rng;          /* xorshift64 state, never 0 */
+    struct rng rng;        /* spawn squares */
 };
 
 /* A rectangle of squares, bounds included, clamped to the board. */
@@ -75,15 +77,6 @@ struct packet {
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                      */
 /* ------------------------------------------------------------------ */
-
-static uint64_t rng_next(struct world *w)
-{
-    uint64_t x = w->rng;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return w->rng = x;
-}
 
 static size_t square_of(const struct world *w, int x, int y)
 {
@@ -355,7 +348,7 @@ struct world *world_create(const struct world_cfg *cfg, world_emit_fn emit, void
     w->emit = emit;
     w->ctx = ctx;
     w->next_id = 1;
-    w->rng = cfg->seed ? cfg->seed : 0x9E3779B97F4A7C15ull; /* xorshift dies at 0 */
+    rng_seed(&w->rng, cfg->seed);
     world_geometry(w);
 
     size_t squares = (size_t)cfg->board_w * cfg->board_h;
@@ -416,13 +409,13 @@ static size_t spawn_square(struct world *w)
 {
     size_t n = (size_t)w->cfg.board_w * w->cfg.board_h;
     for (int i = 0; i < SPAWN_PROBES; i++) {
-        size_t sq = (size_t)(rng_next(w) % n);
+        size_t sq = (size_t)(rng_next(&w->rng) % n);
         if (!w->board[sq])
             return sq;
     }
     /* A crowded board: scan from a random start, so the fallback does not
      * pile everyone into the top-left corner. */
-    size_t start = (size_t)(rng_next(w) % n);
+    size_t start = (size_t)(rng_next(&w->rng) % n);
     for (size_t i = start; i < n; i++)
         if (!w->board[i])
             return i;
