@@ -111,6 +111,14 @@ void peer_log(struct peer *p, const char *fmt, ...)
     fprintf(stderr, "%s\n", line);
 }
 
+/* The session's lines: joins and leaves only with --log. */
+static void peer_session_log(void *ctx, enum session_log_kind kind, const char *line)
+{
+    struct peer *p = ctx;
+    if (p->o.log || kind == SESSION_LOG_NOTABLE)
+        peer_log(p, "%s", line);
+}
+
 /* ======================================================================
  * Output: the world's emit callback and the send bound
  * ====================================================================== */
@@ -178,18 +186,7 @@ static void close_one(struct peer *p, struct peer_conn *c, uint8_t why, const ch
     if (!c->open || c->closing)
         return;
     c->closing = 1;
-    if (c->logged_in) {
-        world_leave(p->world, c->slot, why);
-        c->logged_in = 0;
-        if (p->o.log || why == REMOVE_DROPPED)
-            peer_log(p, "%s id=%u name=\"%s\" from %s why=%s (players %u/%u)",
-                     why == REMOVE_DROPPED ? "drop" : "leave", c->id, c->name, c->peer, reason,
-                     world_count(p->world), p->o.max_players);
-        if (world_count(p->world) < p->o.max_players)
-            p->full_logged = 0;
-    } else if (why == REMOVE_DROPPED) {
-        peer_log(p, "drop connection from %s why=%s", c->peer, reason);
-    }
+    session_close(&p->game, &c->ses, why, reason);
     p->hooks.close(p, c);
 }
 
@@ -213,81 +210,11 @@ void peer_close(struct peer *p, struct peer_conn *c, uint8_t why, const char *re
 }
 
 /* ======================================================================
- * Dispatch: the host's session rules
+ * Dispatch: the host's protocol session
  * ====================================================================== */
-
-/* Returns 0 to go on, 1 to linger after a refused login. */
-static int on_login(struct peer *p, struct peer_conn *c, const struct proto_msg *m)
-{
-    int fail = world_login(p->world, c->slot, m->u.login.version, m->u.login.name);
-    if (fail == 0) {
-        struct world_player wp;
-        world_player_get(p->world, c->slot, &wp);
-        c->logged_in = 1;
-        c->id = wp.id;
-        memcpy(c->name, wp.name, sizeof c->name);
-        if (p->o.log)
-            peer_log(p, "join id=%u name=\"%s\" from %s at %u,%u (players %u/%u)", wp.id, wp.name, c->peer,
-                     wp.x, wp.y, world_count(p->world), p->o.max_players);
-        return 0;
-    }
-    if (fail == FAIL_FULL) {
-        if (!p->full_logged)
-            peer_log(p, "game full (%u players): refusing logins with SC_LOGIN_FAIL 1", p->o.max_players);
-        p->full_logged = 1;
-    } else {
-        peer_log(p, "login refused from %s: %s", c->peer,
-                 fail == FAIL_VERSION ? "bad version" : fail == FAIL_NAME ? "bad name" : "name taken");
-    }
-    return 1;
-}
-
-/* One whole packet: 0 go on, 1 linger, -1 bad input (*bad says what). */
-static int dispatch_one(struct peer *p, struct peer_conn *c, const uint8_t *pkt, size_t size, const char **bad)
-{
-    struct proto_msg m;
-    int err = proto_decode(PROTO_TO_HOST, pkt, size, &m);
-    if (err) {
-        *bad = proto_strerror(err);
-        return -1;
-    }
-    if (!c->logged_in && m.type != CS_LOGIN) {
-        *bad = "a packet before CS_LOGIN";
-        return -1;
-    }
-    switch (m.type) {
-    case CS_LOGIN:
-        if (c->logged_in) {
-            *bad = "a second CS_LOGIN";
-            return -1;
-        }
-        return on_login(p, c, &m);
-    case CS_MOVE:
-        world_move(p->world, c->slot, m.u.move.dir, m.u.move.move_time);
-        return 0;
-    case CS_CHAT:
-        world_chat(p->world, c->slot, m.u.chat.text, m.u.chat.len);
-        return 0;
-    case CS_LOGOUT:
-        world_leave(p->world, c->slot, REMOVE_LEFT);
-        c->logged_in = 0;
-        if (p->o.log)
-            peer_log(p, "leave id=%u name=\"%s\" from %s why=logout (players %u/%u)", c->id, c->name, c->peer,
-                     world_count(p->world), p->o.max_players);
-        if (world_count(p->world) < p->o.max_players)
-            p->full_logged = 0;
-        return 1;
-    }
-    *bad = "an unexpected type";
-    return -1;
-}
 
 int peer_dispatch(struct peer *p, struct peer_conn *c)
 {
-    const uint8_t *pkt;
-    size_t size;
-    const char *bad = NULL;
-    int r = 0, got;
     if (!c->open || c->closing)
         return PEER_CLOSED;
     if (c->linger) {
@@ -296,20 +223,10 @@ int peer_dispatch(struct peer *p, struct peer_conn *c)
         reasm_init(&c->rx);
         return PEER_LINGER;
     }
-    while (r == 0 && (got = reasm_next(&c->rx, PROTO_TO_HOST, &pkt, &size)) != 0) {
-        if (got < 0) {
-            bad = proto_strerror(got);
-            r = -1;
-        } else {
-            r = dispatch_one(p, c, pkt, size, &bad);
-        }
-    }
-    if (r < 0) {
-        char why[96];
-        snprintf(why, sizeof why, "bad input: %s", bad);
-        close_one(p, c, REMOVE_DROPPED, why);
-    }
-    if (r > 0 && !c->closing) {
+    enum session_result r = session_feed(&p->game, &c->ses, &c->rx);
+    if (r == SESSION_BAD)
+        close_one(p, c, REMOVE_DROPPED, c->ses.why);
+    if (r == SESSION_LINGER && !c->closing) {
         /* The model closes c once its output is out: make sure it looks at
          * c even when nothing was queued (a logout tells only others). */
         c->linger = 1;
@@ -325,7 +242,7 @@ int peer_dispatch(struct peer *p, struct peer_conn *c)
     run_drops(p);
     if (c->closing)
         return PEER_CLOSED; /* bad input, or dropped by its own echo */
-    return r > 0 ? PEER_LINGER : PEER_GO_ON;
+    return r == SESSION_LINGER ? PEER_LINGER : PEER_GO_ON;
 }
 
 /* ======================================================================
@@ -338,9 +255,8 @@ struct peer_conn *peer_conn_take(struct peer *p, const char *peer)
         return NULL;
     struct peer_conn *c = &p->conns[p->free_slots[--p->nfree]];
     c->open = 1;
-    c->closing = c->linger = c->logged_in = 0;
-    c->id = 0;
-    snprintf(c->peer, sizeof c->peer, "%s", peer ? peer : "?");
+    c->closing = c->linger = 0;
+    session_start(&c->ses, c->slot, peer);
     reasm_init(&c->rx);
     if (c->out_lock)
         pthread_mutex_lock(c->out_lock);
@@ -415,6 +331,8 @@ int peer_init(struct peer *p, const char *prog, const struct peer_opts *o, uint3
     p->world = world_create(&wc, peer_emit, p);
     if (!p->world)
         goto fail;
+    p->game = (struct session_game){.world = p->world, .max_players = p->o.max_players, .log = peer_session_log,
+                                    .log_ctx = p};
     return 0;
 fail:
     peer_fini(p);

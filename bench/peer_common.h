@@ -4,12 +4,12 @@
  *
  * - the command line: peer_X [--port N] [--board WxH] [--view R]
  *   [--max-players N] [--send-bound BYTES] [--log];
- * - the game: the same rules as the host (net/world.c), not a copy;
- * - the session rules the host enforces (net/host_core.c): first packet
- *   CS_LOGIN, a refused login or a logout closes once the answer is sent,
- *   bad input closes that one connection with one log line, a connection
- *   whose unsent bytes pass the send bound is dropped (others see
- *   SC_REMOVE_PLAYER why 2);
+ * - the game and the protocol session: the host's own (net/rules/world.c,
+ *   net/rules/session.c), not copies: first packet CS_LOGIN, a refused
+ *   login or a logout closes once the answer is sent, bad input closes that
+ *   one connection with one log line;
+ * - a connection whose unsent bytes pass the send bound is dropped (others
+ *   see SC_REMOVE_PLAYER why 2);
  * - one output buffer per connection that the world's emit appends to, so
  *   each model writes everything a connection got in one batch with one
  *   send (coalescing).
@@ -30,6 +30,7 @@
 
 #include "proto.h"
 #include "reasm.h"
+#include "session.h"
 #include "sys.h"
 #include "world.h"
 
@@ -62,10 +63,7 @@ struct peer_conn {
     int dirty;         /* the model has it on a flush list / was woken */
     int drop_queued;
     const char *drop_why;
-    int logged_in;
-    uint32_t id;
-    char name[PROTO_NAME_LEN];
-    char peer[SYS_ADDR_LEN];
+    struct session ses; /* the peer's address is ses.peer */
 
     struct reasm rx;   /* the reading thread's */
 
@@ -96,7 +94,7 @@ struct peer {
     uint32_t nfree;
     uint32_t *drops;         /* slots queued for a drop (emit cannot call the world) */
     uint32_t ndrops;
-    int full_logged;
+    struct session_game game;
     struct peer_hooks hooks;
     void *model;
 };

@@ -116,7 +116,7 @@ static void sel_flush(struct sel *s, struct peer_conn *c)
         long n = sys_send(s->fds[c->slot], c->out, c->out_len);
         if (n < 0 && n != SYS_E_AGAIN) {
             if (n != SYS_E_RESET)
-                peer_log(&s->p, "send to %s failed: %s", c->peer, sys_strerror((int)n));
+                peer_log(&s->p, "send to %s failed: %s", c->ses.peer, sys_strerror((int)n));
             peer_close(&s->p, c, REMOVE_LEFT, "connection lost");
             return;
         }
@@ -138,7 +138,7 @@ static void sel_read(struct sel *s, struct peer_conn *c)
         return;
     if (n < 0) {
         if (n != SYS_E_CLOSED && n != SYS_E_RESET)
-            peer_log(&s->p, "receive from %s failed: %s", c->peer, sys_strerror((int)n));
+            peer_log(&s->p, "receive from %s failed: %s", c->ses.peer, sys_strerror((int)n));
         peer_close(&s->p, c, REMOVE_LEFT, n == SYS_E_CLOSED ? "closed" : "connection lost");
         return;
     }

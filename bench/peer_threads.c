@@ -301,7 +301,7 @@ static const char *reader_loop(struct tpeer *t, struct tconn *tc, int *linger)
         long n = sys_recv(tc->fd, space, room);
         if (n < 0) {
             if (n != SYS_E_CLOSED && n != SYS_E_RESET && !atomic_load(&t->stopping))
-                peer_log(&t->p, "receive from %s failed: %s", c->peer, sys_strerror((int)n));
+                peer_log(&t->p, "receive from %s failed: %s", c->ses.peer, sys_strerror((int)n));
             return n == SYS_E_CLOSED ? "closed" : "connection lost";
         }
         reasm_commit(&c->rx, (size_t)n);

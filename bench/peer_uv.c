@@ -99,7 +99,7 @@ static void on_written(uv_write_t *req, int status)
         /* UV_ECANCELED: the handle is closing already. */
         if (status != UV_ECANCELED && c->open && !c->closing) {
             if (status != UV_ECONNRESET && status != UV_EPIPE)
-                peer_log(&U.p, "send to %s failed: %s", c->peer, uv_strerror(status));
+                peer_log(&U.p, "send to %s failed: %s", c->ses.peer, uv_strerror(status));
             peer_close(&U.p, c, REMOVE_LEFT, "connection lost");
         }
         return;
@@ -168,7 +168,7 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
         return;
     if (n < 0) {
         if (n != UV_EOF && n != UV_ECONNRESET)
-            peer_log(&U.p, "receive from %s failed: %s", c->peer, uv_strerror((int)n));
+            peer_log(&U.p, "receive from %s failed: %s", c->ses.peer, uv_strerror((int)n));
         peer_close(&U.p, c, REMOVE_LEFT, n == UV_EOF ? "closed" : "connection lost");
         return;
     }
@@ -227,10 +227,10 @@ static void on_connection(uv_stream_t *server, int status)
     struct sockaddr_storage sa;
     int len = sizeof sa;
     if (uv_tcp_getpeername(&uc->tcp, (struct sockaddr *)&sa, &len) == 0)
-        sys_format_addr(&sa, c->peer, sizeof c->peer);
+        sys_format_addr(&sa, c->ses.peer, sizeof c->ses.peer);
     int err = uv_read_start((uv_stream_t *)&uc->tcp, on_alloc, on_read);
     if (err) {
-        peer_log(&U.p, "cannot read from %s: %s", c->peer, uv_strerror(err));
+        peer_log(&U.p, "cannot read from %s: %s", c->ses.peer, uv_strerror(err));
         c->closing = 1;
         uconn_close_handle(uc);
     }

@@ -10,8 +10,9 @@
  * - A connection's socket, receive buffer (rx) and `linger` belong to the
  *   thread running its receive completion. Only one receive is outstanding
  *   at a time, so that is one thread at a time.
- * - The world (board, squares, view, names, logged_in and login_done) belongs
- *   to whoever holds world_lock. Every game decision is taken under it, so the
+ * - The world (board, squares, view, names, who is logged in) and each
+ *   connection's protocol session (net/rules/session.h) belong to whoever
+ *   holds world_lock. Every game decision is taken under it, so the
  *   packets the world emits are appended to the send queues in one global
  *   order: that is what makes "each client receives packets in the order
  *   the host decided them" true with any number of workers. The work under
@@ -50,6 +51,7 @@
 #include "discovery.h"
 #include "host_internal.h"
 #include "proto.h"
+#include "session.h"
 #include "world.h"
 
 #define DEFAULT_SEND_BOUND (64u * 1024u)
@@ -67,18 +69,14 @@ struct conn {
     _Atomic int flush_queued;
     _Atomic int drop_queued;
     sys_socket sock;
-    char peer[48];
     uint64_t accepted_ms; /* for the login timeout */
 
     /* receive side: the receiving thread's */
     struct reasm rx;
     int linger; /* closing after the queued output is sent */
 
-    /* world lock (login_done is also set at accept, before the slot opens) */
-    int login_done; /* a CS_LOGIN was answered, either way */
-    int logged_in;
-    uint32_t id;
-    char name[PROTO_NAME_LEN];
+    /* world lock (set up at accept, before the slot opens) */
+    struct session ses;
 
     /* send side: lock */
     sys_mutex lock;
@@ -104,7 +102,7 @@ struct host {
 
     sys_mutex world_lock;
     struct world *world;
-    int full_logged; /* world lock: "game full" said once until below max */
+    struct session_game game; /* world lock */
 
     struct conn *conns;
     sys_mutex free_lock;
@@ -199,19 +197,6 @@ static void conn_unref(struct host *h, struct conn *c)
     sys_mutex_unlock(&h->free_lock);
 }
 
-/* Takes the player out of the world; caller holds world_lock. */
-static void conn_leave_world(struct host *h, struct conn *c, uint8_t why, const char *reason)
-{
-    if (!c->logged_in)
-        return;
-    world_leave(h->world, c->slot, why);
-    c->logged_in = 0;
-    host_log("%s id=%u name=\"%s\" from %s why=%s (players %u/%u)", why == REMOVE_DROPPED ? "drop" : "leave",
-             c->id, c->name, c->peer, reason, world_count(h->world), h->cfg.max_players);
-    if (world_count(h->world) < h->cfg.max_players)
-        h->full_logged = 0;
-}
-
 /*
  * Closes a connection once: the player leaves the world (others in view
  * are told why), then the socket is shut down so that the outstanding
@@ -223,10 +208,7 @@ static void conn_close_locked(struct host *h, struct conn *c, uint8_t why, const
     int open = CONN_OPEN;
     if (!atomic_compare_exchange_strong(&c->state, &open, CONN_CLOSING))
         return;
-    if (c->logged_in)
-        conn_leave_world(h, c, why, reason);
-    else if (why == REMOVE_DROPPED)
-        host_log("drop connection from %s why=%s", c->peer, reason);
+    session_close(&h->game, &c->ses, why, reason);
     sys_shutdown(c->sock);
 }
 
@@ -339,7 +321,7 @@ static int conn_send_progress(struct worker *w, struct conn *c, long n)
         c->sending = 0;
         sys_mutex_unlock(&c->lock);
         if (n != SYS_E_CLOSED && n != SYS_E_RESET)
-            host_log("send to %s failed: %s", c->peer, sys_strerror((int)n));
+            host_log("send to %s failed: %s", c->ses.peer, sys_strerror((int)n));
         conn_close(h, c, REMOVE_LEFT, "connection lost");
         conn_unref(h, c);
         return 0;
@@ -473,7 +455,7 @@ int core_after_batch(struct worker *w)
 /*
  * A connection that never logs in would hold a slot for ever: after the
  * login timeout it is closed. One worker scans the table once per tick,
- * under the world lock because logged_in is the world's; at 20,000 slots
+ * under the world lock because the sessions are the world's; at 20,000 slots
  * that is a few tens of microseconds a second.
  */
 static void core_tick(struct worker *w, uint64_t now)
@@ -490,8 +472,8 @@ static void core_tick(struct worker *w, uint64_t now)
         struct conn *c = &h->conns[i];
         /* Not now - accepted_ms: now was read before this batch's flush,
          * and a connection another worker accepted since is younger. */
-        if (atomic_load(&c->state) == CONN_OPEN && !c->login_done && now >= c->accepted_ms + limit) {
-            host_log("drop connection from %s why=no login within %u s", c->peer, h->cfg.login_timeout);
+        if (atomic_load(&c->state) == CONN_OPEN && !c->ses.answered && now >= c->accepted_ms + limit) {
+            host_log("drop connection from %s why=no login within %u s", c->ses.peer, h->cfg.login_timeout);
             conn_close_locked(h, c, REMOVE_LEFT, "login timeout");
         }
     }
@@ -532,10 +514,9 @@ struct conn *core_on_accept(struct worker *w, sys_socket s, const char *peer)
     /* Output is already coalesced per batch: Nagle would only add delay. */
     sys_set_nodelay(s);
     c->sock = s;
-    snprintf(c->peer, sizeof c->peer, "%s", peer);
+    session_start(&c->ses, c->slot, peer);
     reasm_init(&c->rx);
     c->linger = 0;
-    c->login_done = 0;
     c->accepted_ms = sys_now_ms();
     memset(&c->io, 0, sizeof c->io);
     /* flush_queued and drop_queued are clear: a list holds a reference, so
@@ -574,78 +555,12 @@ uint8_t *core_recv_space(struct conn *c, size_t *room)
     return reasm_space(&c->rx, room);
 }
 
-/* Handles one CS_LOGIN under world_lock. Returns 0 to go on reading, 1 to
- * stop (the connection lingers until the failure has been sent). */
-static int on_login(struct host *h, struct conn *c, const struct proto_msg *m)
-{
-    int fail = world_login(h->world, c->slot, m->u.login.version, m->u.login.name);
-    c->login_done = 1;
-    if (fail == 0) {
-        struct world_player p;
-        world_player_get(h->world, c->slot, &p);
-        c->logged_in = 1;
-        c->id = p.id;
-        memcpy(c->name, p.name, sizeof c->name);
-        host_log("join id=%u name=\"%s\" from %s at %u,%u (players %u/%u)", p.id, p.name, c->peer, p.x,
-                 p.y, world_count(h->world), h->cfg.max_players);
-        return 0;
-    }
-    if (fail == FAIL_FULL) {
-        if (!h->full_logged)
-            host_log("game full (%u players): refusing logins with SC_LOGIN_FAIL 1", h->cfg.max_players);
-        h->full_logged = 1;
-    } else {
-        host_log("login refused from %s: %s", c->peer,
-                 fail == FAIL_VERSION ? "bad version" : fail == FAIL_NAME ? "bad name" : "name taken");
-    }
-    return 1;
-}
-
-/* One whole packet under world_lock. Returns 0 to go on, 1 to linger (the
- * connection closes once its output is sent), -1 for bad input with *bad
- * saying what was wrong. */
-static int dispatch(struct host *h, struct conn *c, const uint8_t *pkt, size_t size, const char **bad)
-{
-    struct proto_msg m;
-    int err = proto_decode(PROTO_TO_HOST, pkt, size, &m);
-    if (err) {
-        *bad = proto_strerror(err);
-        return -1;
-    }
-    if (!c->logged_in && m.type != CS_LOGIN) {
-        *bad = "a packet before CS_LOGIN";
-        return -1;
-    }
-    switch (m.type) {
-    case CS_LOGIN:
-        if (c->logged_in) {
-            *bad = "a second CS_LOGIN";
-            return -1;
-        }
-        return on_login(h, c, &m);
-    case CS_MOVE:
-        world_move(h->world, c->slot, m.u.move.dir, m.u.move.move_time);
-        return 0;
-    case CS_CHAT:
-        world_chat(h->world, c->slot, m.u.chat.text, m.u.chat.len);
-        return 0;
-    case CS_LOGOUT:
-        conn_leave_world(h, c, REMOVE_LEFT, "logout");
-        return 1;
-    }
-    return -1;
-}
-
 /* Every whole packet in the receive buffer, under one take of the world
  * lock. Returns 0 to go on reading, 1 to linger, -1 when the connection
  * was closed for bad input. */
 static int dispatch_all(struct worker *w, struct conn *c)
 {
     struct host *h = w->h;
-    const uint8_t *pkt;
-    size_t size;
-    const char *bad = NULL;
-    int r = 0, got;
     sys_mutex_lock(&h->world_lock);
     /* Another thread may have closed it (a drop, the login timeout) since
      * core_on_recv looked: a closed connection must not log in or move, or
@@ -654,21 +569,11 @@ static int dispatch_all(struct worker *w, struct conn *c)
         sys_mutex_unlock(&h->world_lock);
         return 0; /* its socket is shut down: the next receive ends it */
     }
-    while (r == 0 && (got = reasm_next(&c->rx, PROTO_TO_HOST, &pkt, &size)) != 0) {
-        if (got < 0) {
-            bad = proto_strerror(got);
-            r = -1;
-        } else {
-            r = dispatch(h, c, pkt, size, &bad);
-        }
-    }
-    if (r < 0) {
-        char why[96];
-        snprintf(why, sizeof why, "bad input: %s", bad);
-        conn_close_locked(h, c, REMOVE_DROPPED, why);
-    }
+    enum session_result r = session_feed(&h->game, &c->ses, &c->rx);
+    if (r == SESSION_BAD)
+        conn_close_locked(h, c, REMOVE_DROPPED, c->ses.why);
     sys_mutex_unlock(&h->world_lock);
-    return r;
+    return r == SESSION_BAD ? -1 : r == SESSION_LINGER;
 }
 
 static void conn_start_linger(struct worker *w, struct conn *c)
@@ -695,7 +600,7 @@ int core_on_recv(struct worker *w, struct conn *c, long n)
     tl_worker = w;
     if (n <= 0 || atomic_load(&c->state) != CONN_OPEN) {
         if (n < 0 && n != SYS_E_RESET && atomic_load(&c->state) == CONN_OPEN)
-            host_log("receive from %s failed: %s", c->peer, sys_strerror((int)n));
+            host_log("receive from %s failed: %s", c->ses.peer, sys_strerror((int)n));
         conn_close(h, c, REMOVE_LEFT, n == 0 ? "closed" : "connection lost");
         conn_recv_release(w, c);
         return 0;
@@ -793,6 +698,14 @@ static int host_plan(struct host *h)
     return 0;
 }
 
+/* The session's log lines: all of them, in the host log. */
+static void host_session_log(void *ctx, enum session_log_kind kind, const char *line)
+{
+    (void)ctx;
+    (void)kind;
+    host_log("%s", line);
+}
+
 static void worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -833,6 +746,7 @@ static int host_alloc(struct host *h)
         .seed = sys_now_us(),
     };
     h->world = world_create(&wc, host_emit, h);
+    h->game = (struct session_game){.world = h->world, .max_players = h->cfg.max_players, .log = host_session_log};
     return h->world ? 0 : SYS_E_NOMEM;
 }
 

@@ -646,6 +646,11 @@ int world_player_get(const struct world *w, uint32_t slot, struct world_player *
     return 1;
 }
 
+int world_has_player(const struct world *w, uint32_t slot)
+{
+    return live(w, slot) != NULL;
+}
+
 uint32_t world_count(const struct world *w)
 {
     return w->count;

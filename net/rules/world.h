@@ -73,6 +73,8 @@ struct world_player {
 
 /* 1 and *out filled when slot is logged in, else 0. */
 int world_player_get(const struct world *w, uint32_t slot, struct world_player *out);
+/* 1 when slot is logged in. */
+int world_has_player(const struct world *w, uint32_t slot);
 uint32_t world_count(const struct world *w);
 const struct world_cfg *world_config(const struct world *w);
 

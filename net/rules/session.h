@@ -1,0 +1,65 @@
+/*
+ * One connection's protocol session on the host side, written once for
+ * every host (pawnparty host and the benchmark peers): decoding, "the first
+ * packet is CS_LOGIN", login, move, chat and logout against the world, what
+ * counts as bad input and the reason given for it, and the log line each
+ * of those earns. Plain C with no sockets and no threads: the caller reads
+ * the bytes, holds its world lock around every call, sends what the world
+ * emits and closes connections.
+ *
+ * Whether a connection's player is in the game is the world's to know
+ * (world_player_get); the session keeps only what the world does not: the
+ * peer's address for log lines and whether a CS_LOGIN was answered.
+ */
+#ifndef PAWN_NET_SESSION_H
+#define PAWN_NET_SESSION_H
+
+#include <stdint.h>
+
+#include "reasm.h"
+#include "world.h"
+
+/* What a log line is about: routine lines (joins and leaves) can be turned
+ * off by a benchmark; the others are always worth a line. */
+enum session_log_kind { SESSION_LOG_ROUTINE, SESSION_LOG_NOTABLE };
+
+/* What every session of one game shares. The caller fills world, max_players
+ * and log (one finished line, without a time stamp), and keeps the struct
+ * for as long as the world lives. */
+struct session_game {
+    struct world *world;
+    uint32_t max_players;
+    void (*log)(void *ctx, enum session_log_kind kind, const char *line);
+    void *log_ctx;
+    int full_logged; /* "game full" said once until a place frees */
+};
+
+#define SESSION_PEER_LEN 64
+
+struct session {
+    uint32_t slot;               /* the world's slot of this connection */
+    char peer[SESSION_PEER_LEN]; /* "a.b.c.d:port", for log lines */
+    int answered;                /* a CS_LOGIN was answered, either way */
+    char why[96];                /* after SESSION_BAD: what the input broke */
+};
+
+enum session_result {
+    SESSION_GO_ON = 0,  /* read on */
+    SESSION_LINGER = 1, /* a logout or a refused login: finish sending, then
+                         * close; what the client sends from now on is ignored */
+    SESSION_BAD = -1,   /* bad input: s->why says what (close with why 2) */
+};
+
+/* A fresh connection in slot from peer. */
+void session_start(struct session *s, uint32_t slot, const char *peer);
+
+/* Every whole packet in rx, in order, until one ends the session. World
+ * lock held. */
+enum session_result session_feed(struct session_game *g, struct session *s, struct reasm *rx);
+
+/* The connection closes (why: REMOVE_LEFT, or REMOVE_DROPPED for cause,
+ * with reason in the log line): a player leaves the world, and everyone in
+ * view is told why. World lock held. */
+void session_close(struct session_game *g, struct session *s, uint8_t why, const char *reason);
+
+#endif
