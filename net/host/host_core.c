@@ -85,7 +85,6 @@ struct conn {
     uint32_t inflight_len, inflight_off, inflight_cap;
     int sending;
     int close_when_sent;
-    struct host_conn_io io; /* the backend's */
     const char *drop_why;             /* world lock: set with drop_queued */
 
     struct conn *next_free;
@@ -152,9 +151,8 @@ void host_set_backend_data(struct host *h, void *p) { h->be_data = p; }
 uint16_t host_port(const struct host *h) { return h->port; }
 const char *host_backend_name(const struct host *h) { return h->be->name; }
 sys_socket core_conn_socket(const struct conn *c) { return c->sock; }
-void core_conn_lock(struct conn *c) { sys_mutex_lock(&c->lock); }
-void core_conn_unlock(struct conn *c) { sys_mutex_unlock(&c->lock); }
-struct host_conn_io *core_conn_io(struct conn *c) { return &c->io; }
+uint32_t core_conn_slot(const struct conn *c) { return c->slot; }
+uint32_t host_max_slots(const struct host *h) { return h->max_slots; }
 
 uint64_t core_conn_tag(const struct conn *c)
 {
@@ -518,7 +516,6 @@ struct conn *core_on_accept(struct worker *w, sys_socket s, const char *peer)
     reasm_init(&c->rx);
     c->linger = 0;
     c->accepted_ms = sys_now_ms();
-    memset(&c->io, 0, sizeof c->io);
     /* flush_queued and drop_queued are clear: a list holds a reference, so
      * the slot was freed only after every list had let it go. */
     atomic_store(&c->refs, 1);
@@ -843,11 +840,10 @@ int host_start(const struct host_cfg *cfg, struct host **out)
         goto fail;
     atomic_store(&h->fd_reserve, sys_fd_spare_take());
     err = h->be->init(h);
-    if (err)
-        goto fail;
-    err = host_start_workers(h);
+    if (!err)
+        err = host_start_workers(h);
     if (err) {
-        h->be->fini(h);
+        h->be->fini(h); /* undoes a partial init too */
         goto fail;
     }
     host_start_discovery(h);

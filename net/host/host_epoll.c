@@ -10,7 +10,8 @@
  * listening socket with EPOLLEXCLUSIVE, so a new connection wakes one
  * worker, whose epoll set then owns it. Any worker may send on any
  * connection; arming EPOLLOUT goes to the owner's set under the
- * connection's lock.
+ * connection's lock here (struct ep_conn: this backend's own state per
+ * connection, indexed by slot, which the core never sees).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -33,9 +34,31 @@ struct ep_worker {
     int evfd;
 };
 
+/* Per connection; lock guards the rest, which a sending worker and the
+ * owner both touch. Reset when the slot's connection is accepted: the slot
+ * was freed only after its last send and receive completed. */
+struct ep_conn {
+    sys_mutex lock;
+    const uint8_t *send_buf; /* a send waiting for EPOLLOUT */
+    size_t send_len;
+    int recv_done;           /* out of the owner's set */
+    int owner;               /* the worker whose set holds the socket */
+};
+
+struct ep_host {
+    struct ep_conn *conns; /* host_max_slots() */
+    uint32_t nconns;
+};
+
 static struct ep_worker *ep_of(struct worker *w)
 {
     return w->be;
+}
+
+static struct ep_conn *ep_conn(struct host *h, struct conn *c)
+{
+    struct ep_host *eh = host_backend_data(h);
+    return &eh->conns[core_conn_slot(c)];
 }
 
 static int ep_probe(void)
@@ -51,6 +74,16 @@ static int ep_add(int epfd, int fd, uint32_t events, uint64_t tag)
 
 static int ep_init(struct host *h)
 {
+    struct ep_host *eh = calloc(1, sizeof *eh);
+    if (!eh)
+        return SYS_E_NOMEM;
+    host_set_backend_data(h, eh);
+    eh->conns = calloc(host_max_slots(h), sizeof *eh->conns);
+    if (!eh->conns)
+        return SYS_E_NOMEM;
+    eh->nconns = host_max_slots(h);
+    for (uint32_t i = 0; i < eh->nconns; i++)
+        sys_mutex_init(&eh->conns[i].lock);
     for (int i = 0; i < host_worker_count(h); i++) {
         struct worker *w = host_worker(h, i);
         struct ep_worker *ew = calloc(1, sizeof *ew);
@@ -84,6 +117,14 @@ static void ep_fini(struct host *h)
         free(ew);
         host_worker(h, i)->be = NULL;
     }
+    struct ep_host *eh = host_backend_data(h);
+    if (!eh)
+        return;
+    for (uint32_t i = 0; i < eh->nconns; i++)
+        sys_mutex_destroy(&eh->conns[i].lock);
+    free(eh->conns);
+    free(eh);
+    host_set_backend_data(h, NULL);
 }
 
 static void ep_wake(struct worker *w)
@@ -93,11 +134,10 @@ static void ep_wake(struct worker *w)
     (void)r;
 }
 
-/* Readable always, writable only while a send waits. Caller holds the
- * conn lock and the receive side is not done (the socket is in the set). */
-static void ep_update_interest(struct host *h, struct conn *c)
+/* Readable always, writable only while a send waits. Caller holds io->lock
+ * and the receive side is not done (the socket is in the set). */
+static void ep_update_interest(struct host *h, struct conn *c, struct ep_conn *io)
 {
-    struct host_conn_io *io = core_conn_io(c);
     struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u64 = core_conn_tag(c)};
     if (io->send_len)
         ev.events |= EPOLLOUT;
@@ -112,17 +152,17 @@ static long ep_send(struct worker *w, struct conn *c, const uint8_t *buf, size_t
         return (long)n;
     if (errno != EAGAIN && errno != EWOULDBLOCK)
         return sys_error_from_os(errno);
-    core_conn_lock(c);
-    struct host_conn_io *io = core_conn_io(c);
+    struct ep_conn *io = ep_conn(w->h, c);
+    sys_mutex_lock(&io->lock);
     long r = HOST_IO_PENDING;
     if (io->recv_done) {
         r = SYS_E_CLOSED; /* out of the set: EPOLLOUT would never come */
     } else {
         io->send_buf = buf;
         io->send_len = len;
-        ep_update_interest(w->h, c);
+        ep_update_interest(w->h, c, io);
     }
-    core_conn_unlock(c);
+    sys_mutex_unlock(&io->lock);
     return r;
 }
 
@@ -145,7 +185,13 @@ static void ep_accept(struct worker *w)
         struct conn *c = core_on_accept(w, s, peer);
         if (!c)
             continue;
-        core_conn_io(c)->owner = w->index;
+        struct ep_conn *io = ep_conn(h, c);
+        sys_mutex_lock(&io->lock);
+        io->send_buf = NULL;
+        io->send_len = 0;
+        io->recv_done = 0;
+        io->owner = w->index;
+        sys_mutex_unlock(&io->lock);
         int err = ep_add(ep_of(w)->epfd, s, EPOLLIN | EPOLLRDHUP, core_conn_tag(c));
         if (err)
             core_on_recv(w, c, err);
@@ -173,34 +219,34 @@ static void ep_readable(struct worker *w, struct conn *c)
  */
 static void ep_recv_done(struct worker *w, struct conn *c)
 {
-    core_conn_lock(c);
-    struct host_conn_io *io = core_conn_io(c);
+    struct ep_conn *io = ep_conn(w->h, c);
+    sys_mutex_lock(&io->lock);
     io->recv_done = 1;
     epoll_ctl(ep_of(w)->epfd, EPOLL_CTL_DEL, (int)core_conn_socket(c), NULL);
     int waiting = io->send_len != 0;
     io->send_len = 0;
-    core_conn_unlock(c);
+    sys_mutex_unlock(&io->lock);
     if (waiting)
         core_on_send(w, c, SYS_E_CLOSED);
 }
 
 static void ep_writable(struct worker *w, struct conn *c)
 {
-    core_conn_lock(c);
-    struct host_conn_io *io = core_conn_io(c);
+    struct ep_conn *io = ep_conn(w->h, c);
+    sys_mutex_lock(&io->lock);
     if (!io->send_len || io->recv_done) {
-        core_conn_unlock(c);
+        sys_mutex_unlock(&io->lock);
         return;
     }
     ssize_t n = send((int)core_conn_socket(c), io->send_buf, io->send_len, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-        core_conn_unlock(c);
+        sys_mutex_unlock(&io->lock);
         return;
     }
     long r = n >= 0 ? (long)n : sys_error_from_os(errno);
     io->send_len = 0;
-    ep_update_interest(w->h, c);
-    core_conn_unlock(c);
+    ep_update_interest(w->h, c, io);
+    sys_mutex_unlock(&io->lock);
     core_on_send(w, c, r);
 }
 

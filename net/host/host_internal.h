@@ -32,10 +32,11 @@ struct conn;
 struct host_backend {
     const char *name;
     int (*probe)(void);               /* 0 when this machine allows it */
-    int (*init)(struct host *h);      /* per-worker state, after the listen socket */
+    int (*init)(struct host *h);      /* its state, after the listen socket */
     void (*run)(struct worker *w);    /* the worker loop, until host_stopping */
     void (*wake)(struct worker *w);   /* async-signal-safe */
-    void (*fini)(struct host *h);     /* after every worker has returned */
+    void (*fini)(struct host *h);     /* after every worker has returned, or after
+                                       * init failed (undoes what init did) */
     long (*send)(struct worker *w, struct conn *c, const uint8_t *buf, size_t len);
     /* Optional: the core is about to drop the receive's reference. */
     void (*recv_done)(struct worker *w, struct conn *c);
@@ -104,18 +105,10 @@ uint64_t core_conn_tag(const struct conn *c);
 /* The connection a tag names, or NULL when the slot moved on. */
 struct conn *core_conn_from_tag(struct host *h, uint64_t tag);
 sys_socket core_conn_socket(const struct conn *c);
-/* Per-connection state that belongs to the backend (the epoll backend
- * keeps its pending send and its interest set there). The core zeroes it
- * when a connection is accepted; the backend guards it with
- * core_conn_lock/unlock where more than one thread touches it. */
-struct host_conn_io {
-    const uint8_t *send_buf;
-    size_t send_len;
-    int recv_done;
-    int owner;
-};
-void core_conn_lock(struct conn *c);
-void core_conn_unlock(struct conn *c);
-struct host_conn_io *core_conn_io(struct conn *c);
+/* The connection's slot, 0..host_max_slots()-1: a backend that keeps state
+ * of its own per connection keeps it in an array indexed by slot (as
+ * redis's backends keep theirs in aeApiState), allocated in init. */
+uint32_t core_conn_slot(const struct conn *c);
+uint32_t host_max_slots(const struct host *h);
 
 #endif

@@ -451,8 +451,7 @@ static int iocp_init(struct host *h)
     }
     return 0;
 fail:
-    iocp_fini(h);
-    return err;
+    return err; /* the core calls iocp_fini */
 }
 
 const struct host_backend host_backend_iocp = {
