@@ -1,14 +1,16 @@
 /*
  * The parts of the sys layer that are the same on every platform: the one
- * error text table and address parsing. sys_posix.c and sys_win32.c hold
+ * error text table, command-line and address parsing, and the socket code
+ * that differs only in the primitives of sys_os.h (resolving, connecting,
+ * listening, addresses, UDP sockets). sys_posix.c and sys_win32.c hold
  * only what differs.
  */
+#include "sys_os.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "sys.h"
 
 const char *sys_strerror(int err)
 {
@@ -159,4 +161,227 @@ int sys_parse_size(const char *s, uint16_t *w, uint16_t *h)
     *w = (uint16_t)bw;
     *h = (uint16_t)bh;
     return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * TCP: connecting and listening
+ * ---------------------------------------------------------------------- */
+
+/* IPv4 TCP addresses for host:port, with every hint explicit (Wine's
+ * getaddrinfo without them may hand back an IPv6 address first). host NULL
+ * or "" is the loopback address for a connect and every address for a
+ * listen (AI_PASSIVE). The caller frees *res with freeaddrinfo. */
+static int resolve4(const char *host, uint16_t port, int passive, struct addrinfo **res)
+{
+    struct addrinfo hints;
+    char service[8];
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+    snprintf(service, sizeof service, "%u", (unsigned)port);
+    if (host != NULL && host[0] == '\0')
+        host = NULL;
+    errno = 0;
+    int rc = getaddrinfo(host, service, &hints, res);
+    return sys_os_gai_error(rc, errno);
+}
+
+/* One connect attempt to one address: 0 with *out set (blocking, with
+ * TCP_NODELAY), or a SYS_E_*. */
+static int connect_one(const struct addrinfo *ai, int timeout_ms, sys_socket *out)
+{
+    os_socket s = sys_os_socket(ai->ai_socktype, ai->ai_protocol);
+    int err;
+
+    if (s == OS_BAD_SOCKET)
+        return sys_last_error();
+    if (connect(s, ai->ai_addr, (os_socklen)ai->ai_addrlen) == 0)
+        err = SYS_OK;
+    else if (sys_os_connect_pending())
+        err = sys_os_connect_wait(s, timeout_ms);
+    else
+        err = sys_last_error();
+    if (err == SYS_OK)
+        err = sys_set_nonblock((sys_socket)s, 0);
+    if (err == SYS_OK)
+        err = sys_set_nodelay((sys_socket)s);
+    if (err != SYS_OK) {
+        sys_close((sys_socket)s);
+        return err;
+    }
+    *out = (sys_socket)s;
+    return SYS_OK;
+}
+
+int sys_connect(const char *host, uint16_t port, int timeout_ms, sys_socket *out)
+{
+    struct addrinfo *res = NULL, *ai;
+    int err = resolve4(host, port, 0, &res);
+
+    if (err != SYS_OK)
+        return err;
+    err = SYS_E_RESOLVE;
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        if (ai->ai_family != AF_INET)
+            continue;
+        err = connect_one(ai, timeout_ms, out);
+        if (err == SYS_OK)
+            break;
+    }
+    freeaddrinfo(res);
+    return err;
+}
+
+int sys_peer_addr(sys_socket s, struct sys_addr4 *out)
+{
+    struct sockaddr_storage ss;
+    os_socklen len = sizeof ss;
+    const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+
+    if (getpeername((os_socket)s, (struct sockaddr *)&ss, &len) != 0)
+        return sys_last_error();
+    if (ss.ss_family != AF_INET)
+        return SYS_E_NOSYS;
+    memcpy(out->ip, &in->sin_addr, 4);
+    out->port = ntohs(in->sin_port);
+    return SYS_OK;
+}
+
+int sys_connect_start(const struct sys_addr4 *to, sys_socket *out)
+{
+    struct sockaddr_in sin;
+    os_socket s = sys_os_socket(SOCK_STREAM, IPPROTO_TCP);
+    int err;
+
+    if (s == OS_BAD_SOCKET)
+        return sys_last_error();
+    err = sys_set_nodelay((sys_socket)s);
+    if (err != SYS_OK)
+        goto fail;
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(to->port);
+    memcpy(&sin.sin_addr, to->ip, 4);
+    if (connect(s, (const struct sockaddr *)&sin, sizeof sin) != 0 && !sys_os_connect_pending()) {
+        err = sys_last_error();
+        goto fail;
+    }
+    *out = (sys_socket)s;
+    return SYS_OK;
+fail:
+    sys_close((sys_socket)s);
+    return err;
+}
+
+/* SO_ERROR says whether it failed; that it succeeded rather than still
+ * being under way only getpeername can tell ("not connected" until then). */
+int sys_connect_finish(sys_socket s)
+{
+    struct sockaddr_storage ss;
+    os_socklen len = sizeof ss;
+    int soerr = 0;
+    os_socklen elen = sizeof soerr;
+
+    if (getsockopt((os_socket)s, SOL_SOCKET, SO_ERROR, (char *)&soerr, &elen) != 0)
+        return sys_last_error();
+    if (soerr != 0)
+        return sys_error_from_os(soerr);
+    if (getpeername((os_socket)s, (struct sockaddr *)&ss, &len) == 0)
+        return SYS_OK;
+    return sys_os_not_connected() ? SYS_E_AGAIN : sys_last_error();
+}
+
+static int listen_one(const struct addrinfo *ai, int backlog, sys_socket *out, uint16_t *bound)
+{
+    struct sockaddr_in sin;
+    os_socklen len = sizeof sin;
+    int err;
+    os_socket s = sys_os_socket(ai->ai_socktype, ai->ai_protocol);
+
+    if (s == OS_BAD_SOCKET)
+        return sys_last_error();
+    err = sys_os_listen_options(s);
+    if (err == SYS_OK && (bind(s, ai->ai_addr, (os_socklen)ai->ai_addrlen) != 0 || listen(s, backlog) != 0 ||
+                          getsockname(s, (struct sockaddr *)&sin, &len) != 0))
+        err = sys_last_error();
+    if (err != SYS_OK) {
+        sys_close((sys_socket)s);
+        return err;
+    }
+    if (bound != NULL)
+        *bound = ntohs(sin.sin_port);
+    *out = (sys_socket)s;
+    return SYS_OK;
+}
+
+int sys_listen(const char *host, uint16_t port, int backlog, sys_socket *out, uint16_t *bound)
+{
+    struct addrinfo *res = NULL, *ai;
+    int err = resolve4(host, port, 1, &res);
+
+    if (err != SYS_OK)
+        return err;
+    err = SYS_E_RESOLVE;
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        if (ai->ai_family != AF_INET)
+            continue;
+        err = listen_one(ai, backlog > 0 ? backlog : SOMAXCONN, out, bound);
+        if (err == SYS_OK)
+            break;
+    }
+    freeaddrinfo(res);
+    return err;
+}
+
+void sys_format_addr(const void *sockaddr, char *out, size_t len)
+{
+    const struct sockaddr *sa = sockaddr;
+    char ip[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = sockaddr;
+        inet_ntop(AF_INET, (void *)&in->sin_addr, ip, sizeof ip);
+        port = ntohs(in->sin_port);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = sockaddr;
+        inet_ntop(AF_INET6, (void *)&in6->sin6_addr, ip, sizeof ip);
+        port = ntohs(in6->sin6_port);
+    }
+    snprintf(out, len, "%s:%u", ip, port);
+}
+
+/* ------------------------------------------------------------------------
+ * UDP, for LAN discovery
+ * ---------------------------------------------------------------------- */
+
+int sys_udp_open(const char *ipv4, uint16_t port, int flags, sys_socket *out, uint16_t *bound)
+{
+    struct sockaddr_in sin;
+    os_socklen len = sizeof sin;
+    os_socket s = sys_os_socket(SOCK_DGRAM, IPPROTO_UDP);
+    int err;
+
+    if (s == OS_BAD_SOCKET)
+        return sys_last_error();
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_ANY);
+    sin.sin_port = htons(port);
+    err = sys_os_udp_options(s, flags);
+    if (err == SYS_OK && ipv4 != NULL && ipv4[0] != '\0' && inet_pton(AF_INET, ipv4, &sin.sin_addr) != 1)
+        err = SYS_E_INVAL;
+    if (err == SYS_OK &&
+        (bind(s, (struct sockaddr *)&sin, sizeof sin) != 0 || getsockname(s, (struct sockaddr *)&sin, &len) != 0))
+        err = sys_last_error();
+    if (err != SYS_OK) {
+        sys_close((sys_socket)s);
+        return err;
+    }
+    if (bound != NULL)
+        *bound = ntohs(sin.sin_port);
+    *out = (sys_socket)s;
+    return SYS_OK;
 }

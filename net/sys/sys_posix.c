@@ -1,20 +1,17 @@
 /*
- * The POSIX (Linux) side of net/sys.h: sockets, clocks and the one error
- * map. Every errno this project can see is turned into a SYS_E_* in
+ * The POSIX (Linux) side of sys.h: what differs from Windows in sockets,
+ * clocks, threads, signals and the one error map (sys_common.c has what is
+ * the same). Every errno this project can see is turned into a SYS_E_* in
  * sys_error_from_os and nowhere else; getaddrinfo's EAI_* codes, which are
- * not errno values, are mapped next to it in sys_error_from_gai.
+ * not errno values, are mapped next to it in sys_os_gai_error.
  *
  * Sockets are created with SOCK_CLOEXEC so a child process (the tests spawn
  * hosts and bots) never inherits them.
  */
-#include "sys.h"
+#include "sys_os.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -96,7 +93,7 @@ int sys_error_from_os(int oserr)
 }
 
 /* getaddrinfo reports through its own codes; EAI_SYSTEM means "see errno". */
-static int sys_error_from_gai(int gai, int saved_errno)
+int sys_os_gai_error(int gai, int saved_errno)
 {
     switch (gai) {
     case 0:
@@ -134,16 +131,53 @@ int sys_init(void)
     return SYS_OK;
 }
 
-/* ------------------------------------------------------------------------
- * "host:port" parsing
- * ---------------------------------------------------------------------- */
-
-
 
 
 /* ------------------------------------------------------------------------
  * Sockets
  * ---------------------------------------------------------------------- */
+
+os_socket sys_os_socket(int type, int protocol)
+{
+    return socket(AF_INET, type | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
+}
+
+int sys_os_connect_pending(void)
+{
+    return errno == EINPROGRESS || errno == EINTR;
+}
+
+int sys_os_not_connected(void)
+{
+    return errno == ENOTCONN;
+}
+
+int sys_os_connect_wait(os_socket fd, int timeout_ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLOUT};
+    int soerr = 0;
+    socklen_t len = sizeof soerr;
+    int rc;
+
+    do
+        rc = poll(&p, 1, timeout_ms);
+    while (rc < 0 && errno == EINTR);
+    if (rc < 0)
+        return sys_last_error();
+    if (rc == 0)
+        return SYS_E_TIMEDOUT;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0)
+        return sys_last_error();
+    return sys_error_from_os(soerr);
+}
+
+/* SO_REUSEADDR: a restarted host binds at once past TIME_WAIT, while a
+ * second host on a port that is listened on still gets EADDRINUSE. */
+int sys_os_listen_options(os_socket fd)
+{
+    int one = 1;
+    return setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 ? SYS_OK : sys_last_error();
+}
 
 int sys_set_nonblock(sys_socket s, int on)
 {
@@ -162,195 +196,6 @@ int sys_set_nodelay(sys_socket s)
     if (setsockopt((int)s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0)
         return sys_last_error();
     return SYS_OK;
-}
-
-/* IPv4 TCP addresses for host:port. host NULL or "" is the loopback address
- * for a connect and every address for a listen (AI_PASSIVE). The caller
- * frees *res with freeaddrinfo. */
-static int resolve4(const char *host, uint16_t port, int passive, struct addrinfo **res)
-{
-    struct addrinfo hints;
-    char service[8];
-    int rc;
-
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_INET;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_protocol = IPPROTO_TCP;
-    hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
-    snprintf(service, sizeof service, "%u", (unsigned)port);
-    if (host != NULL && host[0] == '\0')
-        host = NULL;
-    errno = 0;
-    rc = getaddrinfo(host, service, &hints, res);
-    return sys_error_from_gai(rc, errno);
-}
-
-/* Waits for a nonblocking connect on fd to finish: 0, or a SYS_E_*.
- * timeout_ms < 0 waits for as long as the kernel does. */
-static int connect_wait(int fd, int timeout_ms)
-{
-    struct pollfd p = { .fd = fd, .events = POLLOUT };
-    int soerr = 0;
-    socklen_t len = sizeof soerr;
-    int rc;
-
-    do
-        rc = poll(&p, 1, timeout_ms);
-    while (rc < 0 && errno == EINTR);
-    if (rc < 0)
-        return sys_last_error();
-    if (rc == 0)
-        return SYS_E_TIMEDOUT;
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0)
-        return sys_last_error();
-    return sys_error_from_os(soerr);
-}
-
-/* One connect attempt to one address: 0 with *out set, or a SYS_E_*. */
-static int connect_one(const struct addrinfo *ai, int timeout_ms, sys_socket *out)
-{
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
-    int err;
-
-    if (fd < 0)
-        return sys_last_error();
-    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-        err = SYS_OK;
-    else if (errno == EINPROGRESS || errno == EINTR)
-        err = connect_wait(fd, timeout_ms);
-    else
-        err = sys_last_error();
-    if (err == SYS_OK)
-        err = sys_set_nonblock(fd, 0);
-    if (err == SYS_OK)
-        err = sys_set_nodelay(fd);
-    if (err != SYS_OK)
-        goto fail;
-    *out = fd;
-    return SYS_OK;
-fail:
-    close(fd);
-    return err;
-}
-
-int sys_connect(const char *host, uint16_t port, int timeout_ms, sys_socket *out)
-{
-    struct addrinfo *res = NULL, *ai;
-    int err = resolve4(host, port, 0, &res);
-
-    if (err != SYS_OK)
-        return err;
-    err = SYS_E_RESOLVE;
-    for (ai = res; ai != NULL; ai = ai->ai_next) {
-        err = connect_one(ai, timeout_ms, out);
-        if (err == SYS_OK)
-            break;
-    }
-    freeaddrinfo(res);
-    return err;
-}
-
-int sys_peer_addr(sys_socket s, struct sys_addr4 *out)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
-
-    if (getpeername((int)s, (struct sockaddr *)&ss, &len) != 0)
-        return sys_last_error();
-    if (ss.ss_family != AF_INET)
-        return SYS_E_NOSYS;
-    memcpy(out->ip, &in->sin_addr, 4);
-    out->port = ntohs(in->sin_port);
-    return SYS_OK;
-}
-
-int sys_connect_start(const struct sys_addr4 *to, sys_socket *out)
-{
-    struct sockaddr_in sin;
-    int err;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_TCP);
-
-    if (fd < 0)
-        return sys_last_error();
-    err = sys_set_nodelay(fd);
-    if (err != SYS_OK)
-        goto fail;
-    memset(&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(to->port);
-    memcpy(&sin.sin_addr, to->ip, 4);
-    /* EINTR: the connect goes on in the background, as EINPROGRESS. */
-    if (connect(fd, (const struct sockaddr *)&sin, sizeof sin) != 0 && errno != EINPROGRESS && errno != EINTR) {
-        err = sys_last_error();
-        goto fail;
-    }
-    *out = fd;
-    return SYS_OK;
-fail:
-    close(fd);
-    return err;
-}
-
-/* SO_ERROR says whether it failed; that it succeeded rather than still
- * being under way only getpeername can tell (ENOTCONN until then). */
-int sys_connect_finish(sys_socket s)
-{
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    int soerr = 0;
-    socklen_t elen = sizeof soerr;
-
-    if (getsockopt((int)s, SOL_SOCKET, SO_ERROR, &soerr, &elen) != 0)
-        return sys_last_error();
-    if (soerr != 0)
-        return sys_error_from_os(soerr);
-    if (getpeername((int)s, (struct sockaddr *)&ss, &len) == 0)
-        return SYS_OK;
-    return errno == ENOTCONN ? SYS_E_AGAIN : sys_last_error();
-}
-
-static int listen_one(const struct addrinfo *ai, int backlog, sys_socket *out, uint16_t *bound)
-{
-    struct sockaddr_in sin;
-    socklen_t len = sizeof sin;
-    int one = 1;
-    int err;
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
-
-    if (fd < 0)
-        return sys_last_error();
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-        bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, backlog) != 0 ||
-        getsockname(fd, (struct sockaddr *)&sin, &len) != 0) {
-        err = sys_last_error();
-        goto fail;
-    }
-    if (bound != NULL)
-        *bound = ntohs(sin.sin_port);
-    *out = fd;
-    return SYS_OK;
-fail:
-    close(fd);
-    return err;
-}
-
-int sys_listen(const char *host, uint16_t port, int backlog, sys_socket *out, uint16_t *bound)
-{
-    struct addrinfo *res = NULL, *ai;
-    int err = resolve4(host, port, 1, &res);
-
-    if (err != SYS_OK)
-        return err;
-    err = SYS_E_RESOLVE;
-    for (ai = res; ai != NULL; ai = ai->ai_next) {
-        err = listen_one(ai, backlog > 0 ? backlog : SOMAXCONN, out, bound);
-        if (err == SYS_OK)
-            break;
-    }
-    freeaddrinfo(res);
-    return err;
 }
 
 long sys_send(sys_socket s, const void *buf, size_t len)
@@ -561,23 +406,6 @@ void sys_fd_spare_release(sys_socket s)
     close((int)s);
 }
 
-void sys_format_addr(const void *sockaddr, char *out, size_t len)
-{
-    const struct sockaddr *sa = sockaddr;
-    char ip[INET6_ADDRSTRLEN] = "?";
-    unsigned port = 0;
-    if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *in = sockaddr;
-        inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip);
-        port = ntohs(in->sin_port);
-    } else if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = sockaddr;
-        inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof ip);
-        port = ntohs(in6->sin6_port);
-    }
-    snprintf(out, len, "%s:%u", ip, port);
-}
-
 /* ------------------------------------------------------------------------
  * UDP, for LAN discovery
  * ---------------------------------------------------------------------- */
@@ -586,63 +414,16 @@ void sys_format_addr(const void *sockaddr, char *out, size_t len)
  * SO_REUSEPORT is what lets two *running* hosts share a UDP port. On Linux
  * a unicast datagram then goes to one of them (hashed on the sender's
  * address), a broadcast to all. */
-static int udp_set_reuse(int fd)
+int sys_os_udp_options(os_socket fd, int flags)
 {
     int one = 1;
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0)
+    if ((flags & SYS_UDP_REUSE) && (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+                                    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0))
         return sys_last_error();
-#ifdef SO_REUSEPORT
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
-        return sys_last_error();
-#endif
-    return SYS_OK;
-}
-
-static int udp_set_broadcast(int fd)
-{
-    int one = 1;
-    if (setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) != 0)
+    if ((flags & SYS_UDP_BROADCAST) && setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one) != 0)
         return sys_last_error();
     return SYS_OK;
 }
-
-int sys_udp_open(const char *ipv4, uint16_t port, int flags, sys_socket *out, uint16_t *bound)
-{
-    struct sockaddr_in sin;
-    socklen_t len = sizeof sin;
-    int err = SYS_OK;
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_UDP);
-
-    if (fd < 0)
-        return sys_last_error();
-    if (flags & SYS_UDP_REUSE)
-        err = udp_set_reuse(fd);
-    if (err == SYS_OK && (flags & SYS_UDP_BROADCAST))
-        err = udp_set_broadcast(fd);
-    if (err != SYS_OK)
-        goto fail;
-    memset(&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_ANY);
-    sin.sin_port = htons(port);
-    if (ipv4 != NULL && ipv4[0] != '\0' && inet_pton(AF_INET, ipv4, &sin.sin_addr) != 1) {
-        err = SYS_E_INVAL;
-        goto fail;
-    }
-    if (bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0 ||
-        getsockname(fd, (struct sockaddr *)&sin, &len) != 0) {
-        err = sys_last_error();
-        goto fail;
-    }
-    if (bound != NULL)
-        *bound = ntohs(sin.sin_port);
-    *out = fd;
-    return SYS_OK;
-fail:
-    close(fd);
-    return err;
-}
-
 
 long sys_sendto(sys_socket s, const void *buf, size_t len, const char *ipv4, uint16_t port)
 {

@@ -1,23 +1,21 @@
 /*
- * The Windows side of net/sys.h: Winsock 2, clocks and the one error map.
- * Every WSA code (and the few Win32 codes an overlapped completion reports)
- * becomes a SYS_E_* in sys_error_from_os and nowhere else; getaddrinfo on
- * Windows reports WSA codes too, so it goes through the same map.
+ * The Windows side of sys.h: what differs from POSIX in Winsock 2, clocks,
+ * threads, Ctrl+C and the one error map (sys_common.c has what is the
+ * same). Every WSA code (and the few Win32 codes an overlapped completion
+ * reports) becomes a SYS_E_* in sys_error_from_os and nowhere else;
+ * getaddrinfo on Windows reports WSA codes too, so it goes through the
+ * same map.
  *
  * Sockets are made with WSA_FLAG_OVERLAPPED (the IOCP backend needs it for
  * AcceptEx, WSARecv and WSASend) and WSA_FLAG_NO_HANDLE_INHERIT (the
  * Windows form of SOCK_CLOEXEC). Everything is IPv4 with explicit hints:
  * Wine's getaddrinfo without them may hand back an IPv6 address first.
- *
- * sys_parse_hostport and sys_strerror are the same text as in sys_posix.c:
- * they know no OS, and belong in a shared sys file once the POSIX build
- * can take one (see the report of issue 4).
  */
 #ifndef _WIN32_WINNT
 #define _WIN32_WINNT 0x0601 /* Windows 7: inet_ntop, CancelIoEx */
 #endif
-#include <winsock2.h>
-#include <ws2tcpip.h>
+#include "sys_os.h"
+
 #include <mswsock.h>
 #include <windows.h>
 #include <shellapi.h>
@@ -26,8 +24,6 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-
-#include "sys.h"
 
 #ifndef SIO_UDP_CONNRESET
 #define SIO_UDP_CONNRESET _WSAIOW(IOC_VENDOR, 12)
@@ -141,65 +137,32 @@ int sys_init(void)
 }
 
 /* ------------------------------------------------------------------------
- * "host:port" parsing (as in sys_posix.c)
- * ---------------------------------------------------------------------- */
-
-
-
-
-/* ------------------------------------------------------------------------
  * Sockets
  * ---------------------------------------------------------------------- */
 
-/* An overlapped-capable, non-inheritable IPv4 socket. */
-static SOCKET socket4(int type, int protocol)
+os_socket sys_os_socket(int type, int protocol)
 {
-    return WSASocketW(AF_INET, type, protocol, NULL, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+    SOCKET s = WSASocketW(AF_INET, type, protocol, NULL, 0, WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+    if (s != INVALID_SOCKET && sys_set_nonblock((sys_socket)s, 1) != SYS_OK) {
+        closesocket(s);
+        return INVALID_SOCKET;
+    }
+    return s;
 }
 
-int sys_set_nonblock(sys_socket s, int on)
+int sys_os_connect_pending(void)
 {
-    u_long mode = on ? 1 : 0;
-    if (ioctlsocket((SOCKET)s, FIONBIO, &mode) != 0)
-        return sys_last_error();
-    return SYS_OK;
+    return WSAGetLastError() == WSAEWOULDBLOCK;
 }
 
-int sys_set_nodelay(sys_socket s)
+int sys_os_not_connected(void)
 {
-    BOOL one = TRUE;
-    if (setsockopt((SOCKET)s, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one) != 0)
-        return sys_last_error();
-    return SYS_OK;
+    return WSAGetLastError() == WSAENOTCONN;
 }
 
-/* IPv4 TCP addresses for host:port, with every hint explicit. host NULL or
- * "" is the loopback address for a connect and every address for a listen
- * (AI_PASSIVE). The caller frees *res with freeaddrinfo. */
-static int resolve4(const char *host, uint16_t port, int passive, struct addrinfo **res)
-{
-    struct addrinfo hints;
-    char service[8];
-
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_INET;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_protocol = IPPROTO_TCP;
-    hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
-    snprintf(service, sizeof service, "%u", (unsigned)port);
-    if (host != NULL && host[0] == '\0')
-        host = NULL;
-    int rc = getaddrinfo(host, service, &hints, res);
-    if (rc == 0)
-        return SYS_OK;
-    int err = sys_error_from_os(rc);
-    return err == SYS_E_NOMEM ? err : SYS_E_RESOLVE;
-}
-
-/* Waits for a nonblocking connect on s to finish: 0, or a SYS_E_*.
- * timeout_ms < 0 waits for as long as the stack does. A failed connect
- * shows in the except set on Windows, not in the write set. */
-static int connect_wait(SOCKET s, int timeout_ms)
+/* A failed connect shows in the except set on Windows, not in the write
+ * set (and WSAPoll before Windows 10 2004 did not report it at all). */
+int sys_os_connect_wait(os_socket s, int timeout_ms)
 {
     fd_set wr, ex;
     struct timeval tv, *tvp = NULL;
@@ -226,112 +189,14 @@ static int connect_wait(SOCKET s, int timeout_ms)
     return sys_error_from_os(soerr);
 }
 
-static int connect_one(const struct addrinfo *ai, int timeout_ms, sys_socket *out)
+/* getaddrinfo reports WSA codes on Windows. */
+int sys_os_gai_error(int rc, int saved_errno)
 {
-    SOCKET s = socket4(ai->ai_socktype, ai->ai_protocol);
-    int err;
-
-    if (s == INVALID_SOCKET)
-        return sys_last_error();
-    err = sys_set_nonblock((sys_socket)s, 1);
-    if (err != SYS_OK)
-        goto fail;
-    if (connect(s, ai->ai_addr, (int)ai->ai_addrlen) == 0)
-        err = SYS_OK;
-    else if (WSAGetLastError() == WSAEWOULDBLOCK)
-        err = connect_wait(s, timeout_ms);
-    else
-        err = sys_last_error();
-    if (err == SYS_OK)
-        err = sys_set_nonblock((sys_socket)s, 0);
-    if (err == SYS_OK)
-        err = sys_set_nodelay((sys_socket)s);
-    if (err != SYS_OK)
-        goto fail;
-    *out = (sys_socket)s;
-    return SYS_OK;
-fail:
-    closesocket(s);
-    return err;
-}
-
-int sys_connect(const char *host, uint16_t port, int timeout_ms, sys_socket *out)
-{
-    struct addrinfo *res = NULL, *ai;
-    int err = resolve4(host, port, 0, &res);
-
-    if (err != SYS_OK)
-        return err;
-    err = SYS_E_RESOLVE;
-    for (ai = res; ai != NULL; ai = ai->ai_next) {
-        if (ai->ai_family != AF_INET)
-            continue;
-        err = connect_one(ai, timeout_ms, out);
-        if (err == SYS_OK)
-            break;
-    }
-    freeaddrinfo(res);
-    return err;
-}
-
-int sys_peer_addr(sys_socket s, struct sys_addr4 *out)
-{
-    struct sockaddr_storage ss;
-    int len = sizeof ss;
-    const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
-
-    if (getpeername((SOCKET)s, (struct sockaddr *)&ss, &len) != 0)
-        return sys_last_error();
-    if (ss.ss_family != AF_INET)
-        return SYS_E_NOSYS;
-    memcpy(out->ip, &in->sin_addr, 4);
-    out->port = ntohs(in->sin_port);
-    return SYS_OK;
-}
-
-int sys_connect_start(const struct sys_addr4 *to, sys_socket *out)
-{
-    struct sockaddr_in sin;
-    int err;
-    SOCKET s = socket4(SOCK_STREAM, IPPROTO_TCP);
-
-    if (s == INVALID_SOCKET)
-        return sys_last_error();
-    err = sys_set_nonblock((sys_socket)s, 1);
-    if (err == SYS_OK)
-        err = sys_set_nodelay((sys_socket)s);
-    if (err != SYS_OK)
-        goto fail;
-    memset(&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(to->port);
-    memcpy(&sin.sin_addr, to->ip, 4);
-    if (connect(s, (const struct sockaddr *)&sin, sizeof sin) != 0 && WSAGetLastError() != WSAEWOULDBLOCK) {
-        err = sys_last_error();
-        goto fail;
-    }
-    *out = (sys_socket)s;
-    return SYS_OK;
-fail:
-    closesocket(s);
-    return err;
-}
-
-/* As on POSIX: SO_ERROR holds a failure, getpeername tells "connected"
- * from "still under way" (WSAENOTCONN). */
-int sys_connect_finish(sys_socket s)
-{
-    struct sockaddr_storage ss;
-    int len = sizeof ss;
-    int soerr = 0, elen = sizeof soerr;
-
-    if (getsockopt((SOCKET)s, SOL_SOCKET, SO_ERROR, (char *)&soerr, &elen) != 0)
-        return sys_last_error();
-    if (soerr != 0)
-        return sys_error_from_os(soerr);
-    if (getpeername((SOCKET)s, (struct sockaddr *)&ss, &len) == 0)
+    (void)saved_errno;
+    if (rc == 0)
         return SYS_OK;
-    return WSAGetLastError() == WSAENOTCONN ? SYS_E_AGAIN : sys_last_error();
+    int err = sys_error_from_os(rc);
+    return err == SYS_E_NOMEM ? err : SYS_E_RESOLVE;
 }
 
 /*
@@ -346,49 +211,26 @@ int sys_connect_finish(sys_socket s)
  * with WSAEADDRINUSE ("port in use"), another user cannot take the port
  * (Windows Server 2003 and later), and a restart binds at once.
  */
-static int listen_one(const struct addrinfo *ai, int backlog, sys_socket *out, uint16_t *bound)
+int sys_os_listen_options(os_socket s)
 {
-    struct sockaddr_in sin;
-    int len = sizeof sin;
-    int err;
-    SOCKET s = socket4(ai->ai_socktype, ai->ai_protocol);
-
-    if (s == INVALID_SOCKET)
-        return sys_last_error();
-    if (bind(s, ai->ai_addr, (int)ai->ai_addrlen) != 0 || listen(s, backlog) != 0 ||
-        getsockname(s, (struct sockaddr *)&sin, &len) != 0) {
-        err = sys_last_error();
-        goto fail;
-    }
-    err = sys_set_nonblock((sys_socket)s, 1);
-    if (err != SYS_OK)
-        goto fail;
-    if (bound != NULL)
-        *bound = ntohs(sin.sin_port);
-    *out = (sys_socket)s;
+    (void)s;
     return SYS_OK;
-fail:
-    closesocket(s);
-    return err;
 }
 
-int sys_listen(const char *host, uint16_t port, int backlog, sys_socket *out, uint16_t *bound)
+int sys_set_nonblock(sys_socket s, int on)
 {
-    struct addrinfo *res = NULL, *ai;
-    int err = resolve4(host, port, 1, &res);
+    u_long mode = on ? 1 : 0;
+    if (ioctlsocket((SOCKET)s, FIONBIO, &mode) != 0)
+        return sys_last_error();
+    return SYS_OK;
+}
 
-    if (err != SYS_OK)
-        return err;
-    err = SYS_E_RESOLVE;
-    for (ai = res; ai != NULL; ai = ai->ai_next) {
-        if (ai->ai_family != AF_INET)
-            continue;
-        err = listen_one(ai, backlog > 0 ? backlog : SOMAXCONN, out, bound);
-        if (err == SYS_OK)
-            break;
-    }
-    freeaddrinfo(res);
-    return err;
+int sys_set_nodelay(sys_socket s)
+{
+    BOOL one = TRUE;
+    if (setsockopt((SOCKET)s, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one) != 0)
+        return sys_last_error();
+    return SYS_OK;
 }
 
 /* Winsock lengths are int: a longer buffer goes in INT_MAX pieces. */
@@ -628,83 +470,29 @@ void sys_fd_spare_release(sys_socket s)
     sys_close(s);
 }
 
-void sys_format_addr(const void *sockaddr, char *out, size_t len)
-{
-    const struct sockaddr *sa = sockaddr;
-    char ip[INET6_ADDRSTRLEN] = "?";
-    unsigned port = 0;
-    if (sa->sa_family == AF_INET) {
-        const struct sockaddr_in *in = sockaddr;
-        inet_ntop(AF_INET, (void *)&in->sin_addr, ip, sizeof ip);
-        port = ntohs(in->sin_port);
-    } else if (sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 = sockaddr;
-        inet_ntop(AF_INET6, (void *)&in6->sin6_addr, ip, sizeof ip);
-        port = ntohs(in6->sin6_port);
-    }
-    snprintf(out, len, "%s:%u", ip, port);
-}
-
 /* ------------------------------------------------------------------------
  * UDP, for LAN discovery
  * ---------------------------------------------------------------------- */
 
-/* By default Windows reports an ICMP "port unreachable" for an earlier
- * datagram as WSAECONNRESET on the next recvfrom, which would make a host
- * that answered a vanished client look broken. Turn that off. */
-static int udp_no_connreset(SOCKET s)
+/*
+ * Several hosts on one machine share the discovery port: SO_REUSEADDR is
+ * what does that on Windows (there is no SO_REUSEPORT). And by default
+ * Windows reports an ICMP "port unreachable" for an earlier datagram as
+ * WSAECONNRESET on the next recvfrom, which would make a host that
+ * answered a vanished client look broken: that is turned off (best effort:
+ * the callers skip resets anyway).
+ */
+int sys_os_udp_options(os_socket s, int flags)
 {
-    BOOL off = FALSE;
+    BOOL one = TRUE, off = FALSE;
     DWORD got = 0;
-    if (WSAIoctl(s, SIO_UDP_CONNRESET, &off, sizeof off, NULL, 0, &got, NULL, NULL) != 0)
-        return sys_last_error();
-    return SYS_OK;
-}
-
-int sys_udp_open(const char *ipv4, uint16_t port, int flags, sys_socket *out, uint16_t *bound)
-{
-    struct sockaddr_in sin;
-    int len = sizeof sin;
-    BOOL one = TRUE;
-    int err = SYS_OK;
-    SOCKET s = socket4(SOCK_DGRAM, IPPROTO_UDP);
-
-    if (s == INVALID_SOCKET)
-        return sys_last_error();
-    /* Several hosts on one machine share the discovery port (SO_REUSEADDR
-     * is what does that on Windows; there is no SO_REUSEPORT). */
     if ((flags & SYS_UDP_REUSE) && setsockopt(s, SOL_SOCKET, SO_REUSEADDR, (const char *)&one, sizeof one) != 0)
-        err = sys_last_error();
-    if (err == SYS_OK && (flags & SYS_UDP_BROADCAST) &&
-        setsockopt(s, SOL_SOCKET, SO_BROADCAST, (const char *)&one, sizeof one) != 0)
-        err = sys_last_error();
-    if (err == SYS_OK)
-        (void)udp_no_connreset(s); /* best effort: the callers skip resets anyway */
-    if (err == SYS_OK)
-        err = sys_set_nonblock((sys_socket)s, 1);
-    if (err != SYS_OK)
-        goto fail;
-    memset(&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_ANY);
-    sin.sin_port = htons(port);
-    if (ipv4 != NULL && ipv4[0] != '\0' && inet_pton(AF_INET, ipv4, &sin.sin_addr) != 1) {
-        err = SYS_E_INVAL;
-        goto fail;
-    }
-    if (bind(s, (struct sockaddr *)&sin, sizeof sin) != 0 || getsockname(s, (struct sockaddr *)&sin, &len) != 0) {
-        err = sys_last_error();
-        goto fail;
-    }
-    if (bound != NULL)
-        *bound = ntohs(sin.sin_port);
-    *out = (sys_socket)s;
+        return sys_last_error();
+    if ((flags & SYS_UDP_BROADCAST) && setsockopt(s, SOL_SOCKET, SO_BROADCAST, (const char *)&one, sizeof one) != 0)
+        return sys_last_error();
+    (void)WSAIoctl(s, SIO_UDP_CONNRESET, &off, sizeof off, NULL, 0, &got, NULL, NULL);
     return SYS_OK;
-fail:
-    closesocket(s);
-    return err;
 }
-
 
 long sys_sendto(sys_socket s, const void *buf, size_t len, const char *ipv4, uint16_t port)
 {
