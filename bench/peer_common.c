@@ -353,8 +353,8 @@ void peer_fini(struct peer *p)
 
 void peer_refuse(sys_socket s)
 {
-    uint8_t pkt[3] = {3, SC_LOGIN_FAIL, FAIL_FULL};
-    (void)sys_send(s, pkt, sizeof pkt);
+    uint8_t pkt[PROTO_MAX_PACKET];
+    (void)sys_send(s, pkt, session_encode_no_room(pkt));
     sys_close(s);
 }
 

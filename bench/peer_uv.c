@@ -195,8 +195,8 @@ static void refuse(uv_stream_t *server)
         return;
     }
     if (uv_accept(server, (uv_stream_t *)t) == 0) {
-        static const uint8_t fail[3] = {3, SC_LOGIN_FAIL, FAIL_FULL};
-        uv_buf_t b = uv_buf_init((char *)fail, sizeof fail);
+        uint8_t fail[PROTO_MAX_PACKET];
+        uv_buf_t b = uv_buf_init((char *)fail, (unsigned)session_encode_no_room(fail));
         (void)uv_try_write((uv_stream_t *)t, &b, 1);
     }
     uv_close((uv_handle_t *)t, on_refused_closed);

@@ -49,7 +49,6 @@
 #include "reasm.h"
 #include "rng.h"
 #include "sys.h"
-#include "wire.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24
@@ -70,7 +69,6 @@
 #define READS_PER_EVENT 4
 #define ADDS_PER_TURN 64        /* catch-up bound after a slow turn */
 #define DRAW_US 100000u
-#define MOVE_SIZE 7
 #define NIL (-1)
 
 enum dstate { D_FREE, D_CONNECTING, D_LOGIN, D_PLAYING };
@@ -336,19 +334,17 @@ static void dummy_logged_in(struct swarm *sw, uint32_t i, const struct proto_msg
 static void dummy_move(struct swarm *sw, uint32_t i, uint64_t now)
 {
     struct dummy *d = &sw->d[i];
-    uint8_t *p;
     uint32_t mt = now_ms32(now);
+    struct proto_msg m = {.type = CS_MOVE, .u.move = {.dir = (uint8_t)(rng_next(&d->rng) & 3), .move_time = mt}};
+    uint8_t pkt[PROTO_MAX_PACKET];
+    int n = proto_encode(&m, pkt);
 
-    if (d->q_n == QMAX || d->out_len + MOVE_SIZE > OUT_CAP) {
+    if (d->q_n == QMAX || d->out_len + n > OUT_CAP) {
         sw->sec.skipped++;
         return;
     }
-    p = d->out + d->out_len;
-    p[0] = MOVE_SIZE;
-    p[1] = CS_MOVE;
-    p[2] = (uint8_t)(rng_next(&d->rng) & 3);
-    wire_put32(p + 3, mt);
-    d->out_len = (uint8_t)(d->out_len + MOVE_SIZE);
+    memcpy(d->out + d->out_len, pkt, (size_t)n);
+    d->out_len = (uint8_t)(d->out_len + n);
     d->q[(d->q_head + d->q_n++) % QMAX] = mt;
     sw->sec.pkts_out++;
     mark_dirty(sw, i);
@@ -430,11 +426,11 @@ static int dummy_packet(struct swarm *sw, uint32_t i, const uint8_t *pkt, size_t
 
     sw->sec.pkts_in++;
     switch (pkt[1]) {
-    case SC_POSITION: /* the size table made it 14 bytes */
-        if (d->state == D_PLAYING && wire_u32(pkt + 2) == d->id) {
-            d->x = wire_u16(pkt + 6);
-            d->y = wire_u16(pkt + 8);
-            echo(sw, d, wire_u32(pkt + 10), now);
+    case SC_POSITION:
+        if (d->state == D_PLAYING && proto_decode(PROTO_TO_CLIENT, pkt, size, &m) == 0 && m.u.pos.id == d->id) {
+            d->x = m.u.pos.x;
+            d->y = m.u.pos.y;
+            echo(sw, d, m.u.pos.move_time, now);
         }
         return 0;
     case SC_LOGIN_OK:

@@ -485,8 +485,8 @@ static void core_tick(struct worker *w, uint64_t now)
 /* Best effort: a fresh socket takes three bytes without blocking. */
 static void refuse_connection(sys_socket s)
 {
-    uint8_t pkt[3] = {3, SC_LOGIN_FAIL, FAIL_FULL};
-    (void)sys_send(s, pkt, sizeof pkt);
+    uint8_t pkt[PROTO_MAX_PACKET];
+    (void)sys_send(s, pkt, session_encode_no_room(pkt));
     sys_close(s);
 }
 

@@ -1,24 +1,7 @@
 /*
- * Pawn Party wire protocol, version 1: the size table, one small decoder and
+ * Pawn Party wire protocol, version 1: the size table (which is also the
+ * wire layout, written out byte by byte above it), one small decoder and
  * one small encoder per packet type, and the UTF-8 / name rules.
- *
- * Wire layout (docs/protocol.md is the contract; offsets from the packet
- * start, all integers little-endian):
- *
- *   0 u8 size   whole packet, header included
- *   1 u8 type
- *   CS_LOGIN          2 u16 version    4 name[32]
- *   CS_MOVE           2 u8 dir         3 u32 move_time
- *   CS_CHAT           2 text (size - 2 bytes)
- *   CS_LOGOUT         -
- *   SC_LOGIN_OK       2 u32 id  6 u16 x  8 u16 y  10 u16 board_w
- *                    12 u16 board_h  14 u16 view  16 u16 max_players
- *   SC_LOGIN_FAIL     2 u8 reason
- *   SC_PUT_PLAYER     2 u32 id  6 u16 x  8 u16 y  10 u8 look  11 u8 why
- *                    12 name[32]
- *   SC_POSITION       2 u32 id  6 u16 x  8 u16 y  10 u32 move_time
- *   SC_REMOVE_PLAYER  2 u32 id  6 u8 why
- *   SC_CHAT           2 u32 id  6 text (size - 6 bytes)
  *
  * Every encoder refuses what the matching decoder would reject, so a packet
  * this file writes is always one the other side accepts, and
@@ -141,8 +124,9 @@ static int text_check(const uint8_t *s, size_t n)
 /* ---- one decoder and one encoder per type -------------------------------- */
 
 /* Decoders get a packet whose size already passed the size table; they read
- * fields at fixed offsets and check the ranges the size table cannot.
- * Encoders write the body after the header and return the packet size. */
+ * fields at the table's offsets and check the ranges the size table cannot.
+ * Encoders write the fields after the header and return 0 or a PROTO_E_*:
+ * the table says how long the packet is. */
 
 static int dec_login(const uint8_t *p, size_t len, struct proto_msg *m)
 {
@@ -156,7 +140,7 @@ static int enc_login(const struct proto_msg *m, uint8_t *out)
 {
     wire_put16(out + 2, m->u.login.version);
     memcpy(out + 4, m->u.login.name, PROTO_NAME_LEN);
-    return 36;
+    return 0;
 }
 
 static int dec_move(const uint8_t *p, size_t len, struct proto_msg *m)
@@ -175,7 +159,7 @@ static int enc_move(const struct proto_msg *m, uint8_t *out)
         return PROTO_E_DIR;
     out[2] = m->u.move.dir;
     wire_put32(out + 3, m->u.move.move_time);
-    return 7;
+    return 0;
 }
 
 /* Text starts at byte `at` and runs to the end of the packet. */
@@ -195,7 +179,7 @@ static int enc_text(const struct proto_msg *m, uint8_t *out, size_t at)
     if (text_check((const uint8_t *)m->u.chat.text, m->u.chat.len) != 0)
         return PROTO_E_TEXT;
     memcpy(out + at, m->u.chat.text, m->u.chat.len);
-    return (int)(at + m->u.chat.len);
+    return 0;
 }
 
 static int dec_cs_chat(const uint8_t *p, size_t len, struct proto_msg *m)
@@ -218,7 +202,7 @@ static int dec_logout(const uint8_t *p, size_t len, struct proto_msg *m)
 static int enc_logout(const struct proto_msg *m, uint8_t *out)
 {
     (void)m, (void)out;
-    return 2;
+    return 0;
 }
 
 static int dec_login_ok(const uint8_t *p, size_t len, struct proto_msg *m)
@@ -243,7 +227,7 @@ static int enc_login_ok(const struct proto_msg *m, uint8_t *out)
     wire_put16(out + 12, m->u.login_ok.board_h);
     wire_put16(out + 14, m->u.login_ok.view);
     wire_put16(out + 16, m->u.login_ok.max_players);
-    return 18;
+    return 0;
 }
 
 static int reason_ok(uint8_t reason)
@@ -265,7 +249,7 @@ static int enc_login_fail(const struct proto_msg *m, uint8_t *out)
     if (!reason_ok(m->u.login_fail.reason))
         return PROTO_E_FIELD;
     out[2] = m->u.login_fail.reason;
-    return 3;
+    return 0;
 }
 
 static int put_fields_ok(uint8_t look, uint8_t why)
@@ -297,7 +281,7 @@ static int enc_put(const struct proto_msg *m, uint8_t *out)
     wire_put16(out + 8, m->u.put.y);
     out[10] = m->u.put.look;
     out[11] = m->u.put.why;
-    return 44;
+    return 0;
 }
 
 static int dec_pos(const uint8_t *p, size_t len, struct proto_msg *m)
@@ -316,7 +300,7 @@ static int enc_pos(const struct proto_msg *m, uint8_t *out)
     wire_put16(out + 6, m->u.pos.x);
     wire_put16(out + 8, m->u.pos.y);
     wire_put32(out + 10, m->u.pos.move_time);
-    return 14;
+    return 0;
 }
 
 static int dec_remove(const uint8_t *p, size_t len, struct proto_msg *m)
@@ -335,7 +319,7 @@ static int enc_remove(const struct proto_msg *m, uint8_t *out)
         return PROTO_E_FIELD;
     wire_put32(out + 2, m->u.remove.id);
     out[6] = m->u.remove.why;
-    return 7;
+    return 0;
 }
 
 static int dec_sc_chat(const uint8_t *p, size_t len, struct proto_msg *m)
@@ -350,31 +334,53 @@ static int enc_sc_chat(const struct proto_msg *m, uint8_t *out)
     return enc_text(m, out, 6);
 }
 
-/* ---- the size table ------------------------------------------------------ */
-
-/* One row per type, indexed by the type byte; a row with min == 0 is a type
- * that does not exist. Sizes are whole packets, header included. */
+/* ---- the size table: the wire layout --------------------------------------
+ *
+ * Offsets from the packet start; integers little-endian and unsigned
+ * (docs/protocol.md is the contract):
+ *
+ *   0 u8 size   whole packet, header included (2..255)
+ *   1 u8 type
+ *   CS_LOGIN          2 u16 version    4 name[32]                          36
+ *   CS_MOVE           2 u8 dir         3 u32 move_time                      7
+ *   CS_CHAT           2 text (1..200 bytes, to the end)                3..202
+ *   CS_LOGOUT         -                                                     2
+ *   SC_LOGIN_OK       2 u32 id  6 u16 x  8 u16 y  10 u16 board_w
+ *                    12 u16 board_h  14 u16 view  16 u16 max_players       18
+ *   SC_LOGIN_FAIL     2 u8 reason (1..4)                                    3
+ *   SC_PUT_PLAYER     2 u32 id  6 u16 x  8 u16 y  10 u8 look  11 u8 why
+ *                    12 name[32]                                           44
+ *   SC_POSITION       2 u32 id  6 u16 x  8 u16 y  10 u32 move_time         14
+ *   SC_REMOVE_PLAYER  2 u32 id  6 u8 why                                    7
+ *   SC_CHAT           2 u32 id  6 text (1..200 bytes, to the end)      7..206
+ *
+ * One row per type, indexed by the type byte; a row with min == 0 is a type
+ * that does not exist. A fixed layout has min == max; a text packet is
+ * text_at bytes and then its text.
+ */
 struct proto_kind {
     const char *name;
     uint8_t side; /* the side that reads this type */
     uint8_t min, max;
+    uint8_t text_at; /* 0, or where the text starts */
     int (*decode)(const uint8_t *p, size_t len, struct proto_msg *m);
     int (*encode)(const struct proto_msg *m, uint8_t *out);
 };
 
-#define KIND(t, s, lo, hi, dec, enc) [t] = {#t, s, lo, hi, dec, enc}
+#define FIXED(t, s, size, dec, enc) [t] = {#t, s, size, size, 0, dec, enc}
+#define TEXT(t, s, at, dec, enc) [t] = {#t, s, (at) + 1, (at) + PROTO_TEXT_MAX, at, dec, enc}
 
 static const struct proto_kind kinds[] = {
-    KIND(CS_LOGIN, PROTO_TO_HOST, 36, 36, dec_login, enc_login),
-    KIND(CS_MOVE, PROTO_TO_HOST, 7, 7, dec_move, enc_move),
-    KIND(CS_CHAT, PROTO_TO_HOST, 2 + 1, 2 + PROTO_TEXT_MAX, dec_cs_chat, enc_cs_chat),
-    KIND(CS_LOGOUT, PROTO_TO_HOST, 2, 2, dec_logout, enc_logout),
-    KIND(SC_LOGIN_OK, PROTO_TO_CLIENT, 18, 18, dec_login_ok, enc_login_ok),
-    KIND(SC_LOGIN_FAIL, PROTO_TO_CLIENT, 3, 3, dec_login_fail, enc_login_fail),
-    KIND(SC_PUT_PLAYER, PROTO_TO_CLIENT, 44, 44, dec_put, enc_put),
-    KIND(SC_POSITION, PROTO_TO_CLIENT, 14, 14, dec_pos, enc_pos),
-    KIND(SC_REMOVE_PLAYER, PROTO_TO_CLIENT, 7, 7, dec_remove, enc_remove),
-    KIND(SC_CHAT, PROTO_TO_CLIENT, 6 + 1, 6 + PROTO_TEXT_MAX, dec_sc_chat, enc_sc_chat),
+    FIXED(CS_LOGIN, PROTO_TO_HOST, 36, dec_login, enc_login),
+    FIXED(CS_MOVE, PROTO_TO_HOST, 7, dec_move, enc_move),
+    TEXT(CS_CHAT, PROTO_TO_HOST, 2, dec_cs_chat, enc_cs_chat),
+    FIXED(CS_LOGOUT, PROTO_TO_HOST, 2, dec_logout, enc_logout),
+    FIXED(SC_LOGIN_OK, PROTO_TO_CLIENT, 18, dec_login_ok, enc_login_ok),
+    FIXED(SC_LOGIN_FAIL, PROTO_TO_CLIENT, 3, dec_login_fail, enc_login_fail),
+    FIXED(SC_PUT_PLAYER, PROTO_TO_CLIENT, 44, dec_put, enc_put),
+    FIXED(SC_POSITION, PROTO_TO_CLIENT, 14, dec_pos, enc_pos),
+    FIXED(SC_REMOVE_PLAYER, PROTO_TO_CLIENT, 7, dec_remove, enc_remove),
+    TEXT(SC_CHAT, PROTO_TO_CLIENT, 6, dec_sc_chat, enc_sc_chat),
 };
 
 #define KIND_COUNT (sizeof kinds / sizeof kinds[0])
@@ -418,9 +424,10 @@ int proto_encode(const struct proto_msg *m, uint8_t *out)
     const struct proto_kind *k = kind_of(m->type);
     if (k == NULL)
         return PROTO_E_TYPE;
-    int size = k->encode(m, out);
-    if (size < 0)
-        return size;
+    int err = k->encode(m, out);
+    if (err < 0)
+        return err;
+    int size = k->text_at ? k->text_at + m->u.chat.len : k->min;
     out[0] = (uint8_t)size;
     out[1] = m->type;
     return size;

@@ -1,22 +1,12 @@
 /*
- * Pawn Party wire protocol, version 1 (docs/protocol.md is the contract).
+ * Pawn Party wire protocol, version 1 (docs/protocol.md is the contract;
+ * the byte layout of every packet is written out once, at the size table
+ * in proto.c).
  *
  * Every packet: u8 size (whole packet, header included, 2..255), u8 type,
- * then fields, all integers little-endian and unsigned.
- *
- *   client -> host                     host -> client
- *   1 CS_LOGIN   36  u16 version,      11 SC_LOGIN_OK      18  u32 id, u16 x, u16 y,
- *                    name[32]                                  u16 board_w, u16 board_h,
- *   2 CS_MOVE     7  u8 dir,                                   u16 view, u16 max_players
- *                    u32 move_time     12 SC_LOGIN_FAIL     3  u8 reason (1..4)
- *   3 CS_CHAT 3..202 text              13 SC_PUT_PLAYER    44  u32 id, u16 x, u16 y, u8 look,
- *   4 CS_LOGOUT   2  -                                         u8 why, name[32]
- *                                      14 SC_POSITION      14  u32 id, u16 x, u16 y, u32 move_time
- *                                      15 SC_REMOVE_PLAYER  7  u32 id, u8 why
- *                                      16 SC_CHAT      7..206  u32 id, text
- *
- * Decoding never casts a struct over the buffer: fields are read with the
- * bounds-checked little-endian readers in wire.h.
+ * then fields, all integers little-endian and unsigned. Decoding never
+ * casts a struct over the buffer: fields are read with the little-endian
+ * readers in wire.h after the size table has checked the length.
  */
 #ifndef PAWN_NET_PROTO_H
 #define PAWN_NET_PROTO_H

@@ -24,6 +24,12 @@ static void session_log(struct session_game *g, enum session_log_kind kind, cons
     g->log(g->log_ctx, kind, line);
 }
 
+size_t session_encode_no_room(uint8_t *out)
+{
+    struct proto_msg m = {.type = SC_LOGIN_FAIL, .u.login_fail.reason = FAIL_FULL};
+    return (size_t)proto_encode(&m, out);
+}
+
 void session_start(struct session *s, uint32_t slot, const char *peer)
 {
     s->slot = slot;

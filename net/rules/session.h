@@ -14,6 +14,7 @@
 #ifndef PAWN_NET_SESSION_H
 #define PAWN_NET_SESSION_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "reasm.h"
@@ -49,6 +50,10 @@ enum session_result {
                          * close; what the client sends from now on is ignored */
     SESSION_BAD = -1,   /* bad input: s->why says what (close with why 2) */
 };
+
+/* The packet a host sends a connection it has no slot for (SC_LOGIN_FAIL 1)
+ * before closing it; out has room for PROTO_MAX_PACKET. Returns its size. */
+size_t session_encode_no_room(uint8_t *out);
 
 /* A fresh connection in slot from peer. */
 void session_start(struct session *s, uint32_t slot, const char *peer);
