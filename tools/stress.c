@@ -61,46 +61,14 @@ static int usage_error(const char *fmt, ...)
     return 2;
 }
 
-static int parse_real(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    double v;
-    if (s == NULL || ((*s < '0' || *s > '9') && *s != '.'))
-        return -1;
-    errno = 0;
-    v = strtod(s, &end);
-    if (errno || *end || !isfinite(v) || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
-
+/* An integer option: digits only. */
 static int parse_u32(const char *s, uint32_t lo, uint32_t hi, uint32_t *out)
 {
-    double v;
-    if (parse_real(s, lo, hi, &v) || v != floor(v))
+    long v = sys_parse_num(s, lo, hi);
+    if (v < 0)
         return -1;
     *out = (uint32_t)v;
     return 0;
-}
-
-/* "--opt VALUE" or "--opt=VALUE": the value, or NULL when opt does not
- * match (then *missing says whether it matched without a value). */
-static const char *opt_value(int argc, char **argv, int *i, const char *opt, int *missing)
-{
-    size_t n = strlen(opt);
-    const char *a = argv[*i];
-    if (strncmp(a, opt, n) != 0)
-        return NULL;
-    if (a[n] == '=')
-        return a + n + 1;
-    if (a[n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
 }
 
 struct num_opt {
@@ -115,12 +83,12 @@ static int parse_num_opt(int argc, char **argv, int *i, const struct num_opt *t,
 {
     for (size_t k = 0; k < nt; k++) {
         int missing = 0;
-        const char *v = opt_value(argc, argv, i, t[k].name, &missing);
+        const char *v = sys_opt_value(argc, argv, i, t[k].name, &missing);
         int bad;
         if (v == NULL && !missing)
             continue;
         bad = t[k].u ? parse_u32(v, (uint32_t)t[k].lo, (uint32_t)t[k].hi, t[k].u)
-                     : parse_real(v, t[k].lo, t[k].hi, t[k].d);
+                     : sys_parse_real(v, t[k].lo, t[k].hi, t[k].d);
         if (bad) {
             usage_error("%s needs a number %g..%g", t[k].name, t[k].lo, t[k].hi);
             return 2;
@@ -167,11 +135,11 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
             return 2;
         if (rc == 0)
             continue;
-        if ((v = opt_value(argc, argv, &i, "--csv", &missing)) || missing) {
+        if ((v = sys_opt_value(argc, argv, &i, "--csv", &missing)) || missing) {
             if (v == NULL || !*v)
                 return usage_error("--csv needs a file name");
             o->csv = v;
-        } else if ((v = opt_value(argc, argv, &i, "--png", &missing)) || missing) {
+        } else if ((v = sys_opt_value(argc, argv, &i, "--png", &missing)) || missing) {
             if (v == NULL || !*v)
                 return usage_error("--png needs a file name");
             o->png = v;

@@ -233,34 +233,6 @@ static int usage_error(const char *fmt, ...)
     return 2;
 }
 
-static int parse_count(const char *s, uint32_t *out)
-{
-    char *end;
-    unsigned long v;
-    if (s == NULL || *s < '0' || *s > '9')
-        return -1;
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno || *end || v < 1 || v > BOTS_MAX_COUNT)
-        return -1;
-    *out = (uint32_t)v;
-    return 0;
-}
-
-static int parse_real(const char *s, double max, double *out)
-{
-    char *end;
-    double v;
-    if (s == NULL || ((*s < '0' || *s > '9') && *s != '.'))
-        return -1;
-    errno = 0;
-    v = strtod(s, &end);
-    if (errno || *end || !isfinite(v) || v < 0 || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 /* The longest name this run makes must obey the name rules. */
 static int check_prefix(const struct bots_opts *o, unsigned pid)
 {
@@ -270,25 +242,6 @@ static int check_prefix(const struct bots_opts *o, unsigned pid)
         return -1;
     snprintf(name, sizeof name, "%s-%u-%u", o->prefix, pid, (unsigned)(o->count - 1));
     return proto_name_pack(name, raw) == 0 ? 0 : -1;
-}
-
-/* "--opt VALUE" or "--opt=VALUE": the value, or NULL when opt does not
- * match. *i moves past a separate value. */
-static const char *opt_value(int argc, char **argv, int *i, const char *opt, int *missing)
-{
-    size_t n = strlen(opt);
-    const char *a = argv[*i];
-    if (strncmp(a, opt, n) != 0)
-        return NULL;
-    if (a[n] == '=')
-        return a + n + 1;
-    if (a[n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return NULL;
-    }
-    return argv[++*i];
 }
 
 static int parse_opts(int argc, char **argv, struct bots_opts *o, unsigned pid)
@@ -306,16 +259,18 @@ static int parse_opts(int argc, char **argv, struct bots_opts *o, unsigned pid)
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 1;
-        } else if ((v = opt_value(argc, argv, &i, "--count", &missing)) || missing) {
-            if (parse_count(v, &o->count))
+        } else if ((v = sys_opt_value(argc, argv, &i, "--count", &missing)) || missing) {
+            long n = sys_parse_num(v, 1, BOTS_MAX_COUNT);
+            if (n < 0)
                 return usage_error("--count needs a number 1..20000");
-        } else if ((v = opt_value(argc, argv, &i, "--rate", &missing)) || missing) {
-            if (parse_real(v, BOTS_MAX_RATE, &o->rate))
+            o->count = (uint32_t)n;
+        } else if ((v = sys_opt_value(argc, argv, &i, "--rate", &missing)) || missing) {
+            if (sys_parse_real(v, 0, BOTS_MAX_RATE, &o->rate))
                 return usage_error("--rate needs a number of moves per second 0..1000");
-        } else if ((v = opt_value(argc, argv, &i, "--seconds", &missing)) || missing) {
-            if (parse_real(v, BOTS_MAX_SECONDS, &o->seconds))
+        } else if ((v = sys_opt_value(argc, argv, &i, "--seconds", &missing)) || missing) {
+            if (sys_parse_real(v, 0, BOTS_MAX_SECONDS, &o->seconds))
                 return usage_error("--seconds needs a number of seconds (0 = until Ctrl+C)");
-        } else if ((v = opt_value(argc, argv, &i, "--name", &missing)) || missing) {
+        } else if ((v = sys_opt_value(argc, argv, &i, "--name", &missing)) || missing) {
             if (v == NULL || *v == '\0')
                 return usage_error("--name needs a prefix");
             o->prefix = v;

@@ -50,6 +50,13 @@ int sys_init(void);
  * "WxH" with each part 1..65535 (0, else -1). */
 long sys_parse_num(const char *s, long lo, long hi);
 int sys_parse_size(const char *s, uint16_t *w, uint16_t *h);
+/* A decimal number with an optional fraction ("2", "0.5", ".5") in [lo, hi]:
+ * 0 and *out, else -1. */
+int sys_parse_real(const char *s, double lo, double hi, double *out);
+/* "--opt VALUE" or "--opt=VALUE" at argv[*i]: the value (and *i moves past
+ * a separate one), or NULL when argv[*i] is another option; *missing is set
+ * when it is opt with no value after it. */
+const char *sys_opt_value(int argc, char **argv, int *i, const char *opt, int *missing);
 
 /* "host", "host:port", "[v6]:port", ":port". *port is defport when absent.
  * Returns 0 or SYS_E_INVAL. */

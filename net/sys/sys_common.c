@@ -8,6 +8,7 @@
 #include "sys_os.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +144,36 @@ long sys_parse_num(const char *s, long lo, long hi)
     if (errno || *end || v < lo || v > hi)
         return -1;
     return v;
+}
+
+int sys_parse_real(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    if (s == NULL || ((*s < '0' || *s > '9') && *s != '.'))
+        return -1;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v) || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+const char *sys_opt_value(int argc, char **argv, int *i, const char *opt, int *missing)
+{
+    size_t n = strlen(opt);
+    const char *a = argv[*i];
+    if (strncmp(a, opt, n) != 0)
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (a[n] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = 1;
+        return NULL;
+    }
+    return argv[++*i];
 }
 
 int sys_parse_size(const char *s, uint16_t *w, uint16_t *h)
