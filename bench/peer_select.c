@@ -1,11 +1,11 @@
 /*
  * peer_select: the course's select() server, written competently, as a
- * baseline for the host (bench/README.md, issue 5).
+ * baseline for the host (bench/README.md).
  *
  * One thread and one pselect() per loop iteration over every open
  * connection. Each iteration: accept what is pending, read once from each
  * readable socket into its reassembly buffer and dispatch every whole
- * packet (net/world.c decides, peer_common.c appends the output), then
+ * packet (net/rules decides, peer_common.c appends the output), then
  * write each connection that got output with one send of everything it
  * got (coalescing). What the kernel does not take stays in the buffer and
  * the socket goes into the write set until it drains; past the send bound

@@ -5,7 +5,7 @@
  * One loop thread. Each connection is a uv_tcp_t in a slot allocated once
  * at start. uv_read_start reads straight into the connection's reassembly
  * buffer (alloc_cb hands out reasm_space), read_cb dispatches every whole
- * packet (net/world.c decides, peer_common.c appends the output to each
+ * packet (net/rules decides, peer_common.c appends the output to each
  * target's buffer and puts the target on the dirty list).
  *
  * Output is coalesced per loop iteration: a uv_check handle runs once

@@ -24,7 +24,7 @@
  * byte is ever dropped. A bot whose buffer is full (the host stopped
  * reading) skips its move instead of queueing more.
  *
- * Everything the OS does for it goes through net/sys.h (sys_connect_start,
+ * Everything the OS does for it goes through sys.h (sys_connect_start,
  * sys_poll, sys_stop_signals_*), so this one file is the tool on Linux and
  * on Windows alike. The first bot connects by name with a timeout; the
  * address it reached is then every other bot's, so a swarm of thousands

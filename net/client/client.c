@@ -1,5 +1,5 @@
 /*
- * A client connection on its own network thread (net/client.h): the part
+ * A client connection on its own network thread (client.h): the part
  * every platform shares. The platform file (client_poll.c, client_wsa.c)
  * only waits for the socket and for wakes; see client_internal.h.
  *

@@ -1,7 +1,7 @@
 /*
- * The tiny OS layer: sockets, time, and the one error map. Every errno (and,
+ * The tiny OS layer: sockets, threads and locks, time, and the one error map. Every errno (and,
  * on Windows, every WSA code) becomes a SYS_E_* here and nowhere else, with
- * one sys_strerror. Code outside net/sys_*.c and the host backends never
+ * one sys_strerror. Code outside net/sys/ and the host backends never
  * sees a socket API.
  */
 #ifndef PAWN_NET_SYS_H
