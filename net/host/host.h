@@ -48,7 +48,9 @@ void host_stop(struct host *h);
  * connection and frees everything. */
 void host_destroy(struct host *h);
 
-/* One line to the host log (stderr), with a time stamp. */
+/* One line to the host log (stderr), with a time stamp. Never waits for
+ * stderr: a thread of its own writes the lines (host_log.c says how lines
+ * are dropped and folded when they come faster than stderr takes them). */
 void host_log(const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))

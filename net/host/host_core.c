@@ -43,7 +43,6 @@
  * batch (core_after_batch), instead of one send per packet; with
  * --send-tick-ms it holds them until the next tick.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,27 +115,6 @@ struct host {
 };
 
 static _Thread_local struct worker *tl_worker;
-
-/* ======================================================================
- * Logging
- * ====================================================================== */
-
-void host_log(const char *fmt, ...)
-{
-    char line[512];
-    sys_time_of_day(line, 16); /* "HH:MM:SS.mmm" */
-    int n = (int)strlen(line);
-    line[n++] = ' ';
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
-    va_end(ap);
-    /* One write per line, so lines from many threads never interleave; the
-     * flush because Windows' C runtime has no line buffering (_IOLBF is
-     * full buffering there) and a log line must not wait for the next. */
-    fprintf(stderr, "%s\n", line);
-    fflush(stderr);
-}
 
 /* ======================================================================
  * Accessors for the backends

@@ -219,22 +219,38 @@ uint32_t sys_process_id(void);
 #ifdef _WIN32
 typedef void *sys_thread;                  /* a HANDLE */
 typedef struct { void *srw; } sys_mutex;   /* an SRWLOCK (one pointer) */
+typedef struct { void *cv; } sys_cond;     /* a CONDITION_VARIABLE (one pointer) */
+#define SYS_MUTEX_INIT {0}                 /* SRWLOCK_INIT */
 #else
 #include <pthread.h>
 typedef pthread_t sys_thread;
 typedef pthread_mutex_t sys_mutex;
+typedef pthread_cond_t sys_cond;
+#define SYS_MUTEX_INIT PTHREAD_MUTEX_INITIALIZER
 #endif
 
 /* Runs fn(arg) on a new thread: 0 and *t, or a SYS_E_*. Join every thread
  * started, once, from another thread. */
 int sys_thread_start(sys_thread *t, void (*fn)(void *arg), void *arg);
 void sys_thread_join(sys_thread t);
+/* Lets a thread that cannot be joined (it may be blocked in a write) end
+ * with the process instead. */
+void sys_thread_detach(sys_thread t);
 
-/* A plain (non-recursive) mutex. init cannot fail on either platform. */
+/* A plain (non-recursive) mutex. init cannot fail on either platform; a
+ * static one can start as SYS_MUTEX_INIT instead. */
 void sys_mutex_init(sys_mutex *m);
 void sys_mutex_destroy(sys_mutex *m);
 void sys_mutex_lock(sys_mutex *m);
 void sys_mutex_unlock(sys_mutex *m);
+
+/* A condition variable used with a sys_mutex. wait releases m while it
+ * waits up to timeout_ms (< 0: no limit) and holds it again on return;
+ * as with every condition variable, wake-ups can be spurious. */
+void sys_cond_init(sys_cond *c);
+void sys_cond_destroy(sys_cond *c);
+void sys_cond_wait(sys_cond *c, sys_mutex *m, int timeout_ms);
+void sys_cond_signal(sys_cond *c);
 
 /* ---- stop signals, for command-line tools -------------------------------- */
 

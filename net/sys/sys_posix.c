@@ -504,6 +504,11 @@ void sys_thread_join(sys_thread t)
     pthread_join(t, NULL);
 }
 
+void sys_thread_detach(sys_thread t)
+{
+    pthread_detach(t);
+}
+
 void sys_mutex_init(sys_mutex *m)
 {
     pthread_mutex_init(m, NULL);
@@ -522,4 +527,42 @@ void sys_mutex_lock(sys_mutex *m)
 void sys_mutex_unlock(sys_mutex *m)
 {
     pthread_mutex_unlock(m);
+}
+
+/* Timed waits count on the monotonic clock, which a changed wall clock
+ * does not move. */
+void sys_cond_init(sys_cond *c)
+{
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    pthread_cond_init(c, &a);
+    pthread_condattr_destroy(&a);
+}
+
+void sys_cond_destroy(sys_cond *c)
+{
+    pthread_cond_destroy(c);
+}
+
+void sys_cond_wait(sys_cond *c, sys_mutex *m, int timeout_ms)
+{
+    if (timeout_ms < 0) {
+        pthread_cond_wait(c, m);
+        return;
+    }
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_sec += timeout_ms / 1000;
+    t.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(c, m, &t);
+}
+
+void sys_cond_signal(sys_cond *c)
+{
+    pthread_cond_signal(c);
 }

@@ -592,6 +592,11 @@ void sys_thread_join(sys_thread t)
     CloseHandle((HANDLE)t);
 }
 
+void sys_thread_detach(sys_thread t)
+{
+    CloseHandle((HANDLE)t);
+}
+
 void sys_mutex_init(sys_mutex *m)
 {
     InitializeSRWLock((SRWLOCK *)m);
@@ -610,4 +615,27 @@ void sys_mutex_lock(sys_mutex *m)
 void sys_mutex_unlock(sys_mutex *m)
 {
     ReleaseSRWLockExclusive((SRWLOCK *)m);
+}
+
+_Static_assert(sizeof(sys_cond) == sizeof(CONDITION_VARIABLE), "sys_cond holds a CONDITION_VARIABLE");
+
+void sys_cond_init(sys_cond *c)
+{
+    InitializeConditionVariable((CONDITION_VARIABLE *)c);
+}
+
+void sys_cond_destroy(sys_cond *c)
+{
+    (void)c; /* nothing to free */
+}
+
+void sys_cond_wait(sys_cond *c, sys_mutex *m, int timeout_ms)
+{
+    SleepConditionVariableSRW((CONDITION_VARIABLE *)c, (SRWLOCK *)m, timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms,
+                              0);
+}
+
+void sys_cond_signal(sys_cond *c)
+{
+    WakeConditionVariable((CONDITION_VARIABLE *)c);
 }
