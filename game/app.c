@@ -1,7 +1,22 @@
 /*
- * The game window: SDL set-up, the main loop, frame pacing and the test
- * hooks. Screens, the session and the board live in their own files
- * (app_internal.h says which).
+ * The game window: SDL set-up, the main loop, frame pacing, and the one
+ * place that changes what the window is doing.
+ *
+ * The window is made of parts, each with its own state that only its own
+ * file writes:
+ *
+ *   menus.c   struct menus       the start and join screens, the cards
+ *   board.c   struct board_view  the game screen
+ *   view.c    struct view        the world as the host told it
+ *   walk.c    struct walk        click-to-walk
+ *   conn.c    struct conn        our client, and our host when we host
+ *   hooks.c   struct test_hooks  the lines the GUI tests read
+ *
+ * The screens turn input into commands (screen.h) and apply() below
+ * carries them out; on_net_event() does the same for what the network
+ * thread reports, tick() for what falls due (a login that never came, the
+ * next step of a walk). Only these switch screens, start and stop games
+ * and send moves, so every call goes from this file down, never back up.
  *
  * Frame pacing: the renderer presents with vsync where the driver has it,
  * and the loop never draws more than ~60 frames a second whatever the
@@ -9,108 +24,263 @@
  * SDL_WaitEventTimeout until the next event (network packets are events
  * too) or the next thing due on screen, so an idle window costs nothing.
  */
-#include "app_internal.h"
+#include "app.h"
 
+#include <SDL.h>
 #include <SDL_image.h>
 #include <SDL_ttf.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "assets.h"
+#include "board.h"
+#include "conn.h"
+#include "gfx.h"
+#include "hooks.h"
+#include "menus.h"
 #include "net_events.h"
+#include "screen.h"
+#include "view.h"
+#include "walk.h"
 
 #define FRAME_MS 16           /* ~60 frames a second at most */
 #define IDLE_WAIT_MS 1000     /* wake at least this often anyway */
-#define FRAME_LINE_GAP_MS 100 /* test hook: at most ~10 frame lines a second */
 #define EVENTS_PER_FRAME 4096 /* a flood of packets still lets frames out */
 
+/* Only the main (render) thread touches it; the network reaches it through
+ * SDL user events (net_events.h). */
+struct app {
+    struct app_opts opts;
+    SDL_Window *win;
+    SDL_Renderer *ren;
+    struct gfx gfx;
+    SDL_Cursor *arrow, *hand;
+    int w, h;
+    int quit;
+    uint64_t now;   /* ms, SDL_GetTicks64 at the top of the frame */
+    enum screen screen;
+    int text_input_on;
+
+    struct menus menus;
+    struct board_view board;
+    struct view view;
+    struct walk walk;
+    struct conn conn;
+    struct test_hooks hooks;
+};
+
 /* ======================================================================
- * Test hooks and shared helpers
+ * Screens, errors and the world on screen
  * ====================================================================== */
 
-void app_test_line(struct app *a, const char *fmt, ...)
+static int board_shown(const struct app *a)
 {
-    if (!a->test_events)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("pawnparty: ", stdout);
-    vprintf(fmt, ap);
-    fputc('\n', stdout);
-    fflush(stdout);
-    va_end(ap);
+    return a->screen == SCREEN_GAME || a->screen == SCREEN_CONFIRM;
 }
 
-static const char *screen_name(enum screen s)
+static void show_screen(struct app *a, enum screen s)
 {
     static const char *names[] = { "start", "join", "game", "confirm" };
-    return names[s];
-}
-
-void app_set_screen(struct app *a, enum screen s)
-{
-    if (a->screen == s)
-        return;
-    if (a->screen == SCREEN_JOIN)
-        screens_leave_join(a);
     a->screen = s;
-    screens_enter(a, s);
-    app_test_line(a, "screen %s", screen_name(s));
+    menus_enter(&a->menus, s);
+    hooks_line(&a->hooks, "screen %s", names[s]);
 }
 
-void app_show_error(struct app *a, const char *msg)
+static void set_screen(struct app *a, enum screen s)
 {
-    snprintf(a->error, sizeof a->error, "%s", msg);
+    if (a->screen != s)
+        show_screen(a, s);
+}
+
+static void show_error(struct app *a, const char *msg)
+{
+    menus_show_error(&a->menus, msg);
     fprintf(stderr, "pawnparty: %s\n", msg);
-    app_test_line(a, "error %s", msg);
+    hooks_line(&a->hooks, "error %s", msg);
 }
 
-void app_world_changed(struct app *a)
+static void world_changed(struct app *a)
 {
-    if (a->screen != SCREEN_GAME && a->screen != SCREEN_CONFIRM)
-        return; /* no board on screen: nothing for a frame line to report */
-    if (!a->world_dirty) {
-        a->world_dirty = 1;
-        /* The line should come after a frame that shows the change
-         * settled: a glide takes VIEW_GLIDE_MS. */
-        a->frame_due = a->now + VIEW_GLIDE_MS;
+    if (board_shown(a)) /* else there is no board for a frame line to report */
+        hooks_world_changed(&a->hooks, a->now);
+}
+
+/* ======================================================================
+ * Games starting and ending
+ * ====================================================================== */
+
+/* Hands the connection to a helper thread to stop and forgets the game,
+ * so that the next one starts from a clean board. */
+static void stop_game(struct app *a)
+{
+    conn_stop(&a->conn);
+    view_free(&a->view);
+    view_init(&a->view);
+    walk_reset(&a->walk);
+    board_reset(&a->board);
+    hooks_new_game(&a->hooks);
+    SDL_SetWindowTitle(a->win, "Pawn Party");
+}
+
+/* Ends the game (or the attempt) and goes back to the start screen,
+ * showing error when it is not NULL. */
+static void end_game(struct app *a, const char *error)
+{
+    stop_game(a);
+    if (error)
+        show_error(a, error);
+    set_screen(a, SCREEN_START);
+}
+
+static void host(struct app *a, const struct app_cmd *c)
+{
+    char err[400];
+    struct host_cfg cfg = a->opts.host;
+    cfg.port = c->port;
+    stop_game(a);
+    if (conn_host(&a->conn, &cfg, c->name, a->now, err, sizeof err) != 0)
+        end_game(a, err);
+}
+
+static void join(struct app *a, const struct app_cmd *c)
+{
+    char err[400];
+    stop_game(a);
+    if (conn_join(&a->conn, c->name, c->addr, c->port, a->now, err, sizeof err) != 0)
+        end_game(a, err);
+}
+
+/* The next step of a walk, planned from where everyone is now. */
+static void walk_step(struct app *a)
+{
+    int dir = a->conn.client ? walk_plan(&a->walk, &a->view) : PATH_HERE;
+    if (dir == PATH_NONE)
+        board_no_way(&a->board, a->walk.goal, a->now);
+    if (dir < 0 || conn_move(&a->conn, dir) != 0)
+        walk_stop(&a->walk); /* arrived, or no way there now */
+    else
+        walk_sent(&a->walk, a->now);
+}
+
+/* ======================================================================
+ * Commands: what the player asked for
+ * ====================================================================== */
+
+static void apply(struct app *a, const struct app_cmd *c)
+{
+    switch (c->kind) {
+    case CMD_NONE:
+        break;
+    case CMD_GOTO:
+        set_screen(a, c->screen);
+        break;
+    case CMD_ERROR:
+        show_error(a, c->text);
+        set_screen(a, c->screen);
+        break;
+    case CMD_HOST:
+        host(a, c);
+        break;
+    case CMD_JOIN:
+        join(a, c);
+        break;
+    case CMD_CANCEL:
+        stop_game(a);
+        break;
+    case CMD_LEAVE:
+        end_game(a, NULL);
+        break;
+    case CMD_MOVE:
+        walk_stop(&a->walk); /* the keys take over from a walk */
+        conn_move(&a->conn, c->dir);
+        break;
+    case CMD_WALK:
+        walk_to(&a->walk, c->x, c->y);
+        if (!a->walk.wait)
+            walk_step(a);
+        break;
+    case CMD_CHAT:
+        conn_chat(&a->conn, c->text);
+        break;
+    case CMD_QUIT:
+        a->quit = 1;
+        break;
     }
 }
 
-float app_scale(const struct app *a)
+/* ======================================================================
+ * What the network thread reports
+ * ====================================================================== */
+
+static void logged_in(struct app *a, const struct proto_msg *m)
 {
-    float s = SDL_min(a->w / 1024.0f, a->h / 720.0f);
-    return SDL_clamp(s, 0.6f, 3.0f);
+    conn_logged_in(&a->conn);
+    board_logged_in(&a->board, m->u.login_ok.x, m->u.login_ok.y);
+    hooks_line(&a->hooks, "joined id=%u x=%u y=%u", m->u.login_ok.id, m->u.login_ok.x, m->u.login_ok.y);
+    char title[400];
+    snprintf(title, sizeof title, "Pawn Party - %s @ %s%s", a->conn.name, a->conn.target,
+             a->conn.host ? " (hosting)" : "");
+    SDL_SetWindowTitle(a->win, title);
+    menus_clear_error(&a->menus);
+    set_screen(a, SCREEN_GAME);
+    world_changed(a);
+}
+
+static void on_packet(struct app *a, const struct proto_msg *m)
+{
+    char msg[400];
+    if (m->type == SC_LOGIN_FAIL) {
+        conn_refused_text(&a->conn, m->u.login_fail.reason, msg, sizeof msg);
+        end_game(a, msg);
+        return;
+    }
+    int ch = view_apply(&a->view, m, a->now);
+    if (m->type == SC_LOGIN_OK) {
+        logged_in(a, m);
+        return;
+    }
+    if (ch & VIEW_CH_DROPPED) {
+        end_game(a, "Connection lost: the host dropped you from the game.");
+        return;
+    }
+    if (ch)
+        world_changed(a);
+    /* The host echoed one of our moves: the walk goes on from where we
+     * are now, around wherever the others are now. */
+    if ((ch & VIEW_CH_ME) && walk_echo(&a->walk, (ch & VIEW_CH_PIECES) != 0) && walk_due(&a->walk, a->now))
+        walk_step(a);
+}
+
+static void on_net_event(struct app *a, const SDL_Event *e)
+{
+    if (!conn_owns(&a->conn, e))
+        return; /* a late event from a connection already given up */
+    if (e->type == net_event_packet) {
+        on_packet(a, e->user.data1);
+        return;
+    }
+    char msg[400];
+    conn_closed_text(&a->conn, (int)(intptr_t)e->user.data2, a->view.mirror.logged_in, msg, sizeof msg);
+    end_game(a, msg);
+}
+
+/* Every frame: a login that never came, the next step of a walk. */
+static void tick(struct app *a)
+{
+    char msg[400];
+    menus_tick(&a->menus, a->now);
+    if (conn_timed_out(&a->conn, a->now, msg, sizeof msg)) {
+        end_game(a, msg);
+        return;
+    }
+    if (walk_due(&a->walk, a->now))
+        walk_step(a);
 }
 
 /* ======================================================================
  * Set-up and tear-down
  * ====================================================================== */
-
-static void default_name(struct app *a)
-{
-    const char *user = a->opts.name[0] ? a->opts.name : getenv("USER");
-    if (!user || !*user)
-        user = getenv("USERNAME"); /* Windows */
-    ui_field_set(&a->name, user && *user ? user : "player");
-    uint8_t raw[PROTO_NAME_LEN];
-    if (proto_name_pack(a->name.text, raw) != 0)
-        ui_field_set(&a->name, "player");
-}
-
-static void init_fields(struct app *a)
-{
-    ui_field_init(&a->name, PROTO_NAME_MAX, 0, "your name");
-    ui_field_init(&a->port, 5, 1, "9090");
-    ui_field_init(&a->addr, 63, 0, "address, e.g. 192.168.0.12:9090");
-    ui_field_init(&a->chat, PROTO_TEXT_MAX, 0, "Press Enter to chat");
-    default_name(a);
-    char port[8];
-    snprintf(port, sizeof port, "%u", a->opts.host.port);
-    ui_field_set(&a->port, port);
-}
 
 static void set_icon(struct app *a)
 {
@@ -178,18 +348,16 @@ static int app_init(struct app *a, char *err, size_t errlen)
     /* Text input is on by default in SDL2; it is turned on only while a
      * text field has the focus, so that WASD never opens an IME. */
     SDL_StopTextInput();
-    init_fields(a);
+    menus_init(&a->menus, a->opts.name, a->opts.host.port);
+    board_init(&a->board);
     view_init(&a->view);
     return 0;
 }
 
 static void app_free(struct app *a)
 {
-    net_stop_async(a->client, a->host);
-    a->client = NULL;
-    a->host = NULL;
-    if (a->screen == SCREEN_JOIN)
-        screens_leave_join(a);
+    conn_stop(&a->conn);
+    menus_free(&a->menus);
     net_wait_stopped(5000);
     net_events_flush();
     view_free(&a->view);
@@ -214,7 +382,7 @@ static void app_free(struct app *a)
 static void handle_event(struct app *a, SDL_Event *e)
 {
     if (e->type == net_event_packet || e->type == net_event_closed) {
-        session_event(a, e);
+        on_net_event(a, e);
         net_event_free(e);
         return;
     }
@@ -226,26 +394,25 @@ static void handle_event(struct app *a, SDL_Event *e)
         if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
             a->w = e->window.data1;
             a->h = e->window.data2;
-            app_world_changed(a);
+            world_changed(a);
         } else if (e->window.event == SDL_WINDOWEVENT_LEAVE) {
-            a->hover_valid = 0;
-            a->form.hover_id = UI_NONE;
+            board_pointer_left(&a->board);
+            menus_pointer_left(&a->menus);
         }
         return;
     default:
         break;
     }
-    if (a->screen == SCREEN_GAME)
-        board_event(a, e);
-    else
-        screens_event(a, e);
+    struct app_cmd c = a->screen == SCREEN_GAME ? board_event(&a->board, &a->view, e, a->now)
+                                                : menus_event(&a->menus, a->screen, &a->conn, e);
+    apply(a, &c);
 }
 
 /* Text input (and the IME) follows the focus: on only while a field has it. */
 static void sync_text_input(struct app *a)
 {
-    int want = a->screen == SCREEN_GAME ? a->chat_open : ui_form_focused_field(&a->form) != NULL;
-    if (a->connecting)
+    int want = a->screen == SCREEN_GAME ? a->board.chat_open : menus_wants_text(&a->menus);
+    if (a->conn.connecting)
         want = 0;
     if (want && !a->text_input_on)
         SDL_StartTextInput();
@@ -261,63 +428,51 @@ static void sync_cursor(struct app *a)
         a->arrow = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_ARROW);
         a->hand = SDL_CreateSystemCursor(SDL_SYSTEM_CURSOR_HAND);
     }
-    int want_hand;
-    if (a->screen == SCREEN_GAME)
-        want_hand = a->hover_valid;
-    else {
-        const struct ui_widget *w = ui_form_find(&a->form, a->form.hover_id);
-        want_hand = w && w->kind != UI_KIND_FIELD;
-    }
+    int want_hand = a->screen == SCREEN_GAME ? a->board.hover_valid : menus_wants_hand(&a->menus);
     SDL_Cursor *c = want_hand ? a->hand : a->arrow;
     if (c && SDL_GetCursor() != c)
         SDL_SetCursor(c);
 }
 
-static void draw_frame(struct app *a)
+/* A UI scale for the window size: 1.0 at 1024x720. */
+static float ui_scale(const struct app *a)
 {
-    gfx_fill(&a->gfx, (SDL_Rect){ 0, 0, a->w, a->h }, UI_BG);
-    if (a->screen == SCREEN_GAME || a->screen == SCREEN_CONFIRM) {
-        board_layout(a);
-        board_draw(a);
-        if (a->screen == SCREEN_CONFIRM)
-            confirm_draw(a);
-    } else {
-        screens_draw(a);
-    }
-    SDL_RenderPresent(a->ren);
-    a->frames++;
+    float s = SDL_min(a->w / 1024.0f, a->h / 720.0f);
+    return SDL_clamp(s, 0.6f, 3.0f);
 }
 
-/* The frame line tells a test that what is on screen is current. */
-static void frame_line(struct app *a)
+static void draw_frame(struct app *a)
 {
-    if (a->screen != SCREEN_GAME && a->screen != SCREEN_CONFIRM)
-        return;
-    if (!view_me(&a->view))
-        return;
-    a->board_frames++;
-    int first = a->board_frames == 1;
-    if (!first && (!a->world_dirty || a->now < a->frame_due || a->now - a->frame_printed_ms < FRAME_LINE_GAP_MS))
-        return;
-    a->world_dirty = 0;
-    a->frame_printed_ms = a->now;
-    app_test_line(a, "frame %u", a->frames);
+    struct frame f = { &a->gfx, a->w, a->h, ui_scale(a), a->now };
+    gfx_fill(&a->gfx, (SDL_Rect){ 0, 0, a->w, a->h }, UI_BG);
+    if (board_shown(a)) {
+        if (hooks_layout(&a->hooks, board_layout(&a->board, &f, &a->view)))
+            world_changed(a);
+        view_expire(&a->view, a->now);
+        board_draw(&a->board, &f, &a->view, &a->walk, &a->conn);
+        if (a->screen == SCREEN_CONFIRM)
+            menus_draw_confirm(&a->menus, &f, &a->conn);
+    } else {
+        menus_draw(&a->menus, &f, a->screen, &a->conn);
+    }
+    SDL_RenderPresent(a->ren);
+    hooks_frame(&a->hooks, board_shown(a) && view_me(&a->view), a->now);
 }
 
 /* How long the loop may sleep before the next frame is needed. */
 static uint32_t wait_budget(struct app *a)
 {
-    if (board_busy(a) || screens_busy(a))
+    if (board_shown(a) && board_busy(&a->board, &a->view, a->now))
         return 0;
-    uint64_t next = a->now + IDLE_WAIT_MS;
-    if (a->world_dirty && a->test_events)
-        next = SDL_max(a->frame_due, a->frame_printed_ms + FRAME_LINE_GAP_MS);
+    if (a->conn.connecting && a->screen != SCREEN_GAME)
+        return 0; /* the connecting card's spinner */
+    uint64_t next = hooks_wake(&a->hooks, a->now + IDLE_WAIT_MS);
     if (a->text_input_on)
         next = SDL_min(next, a->now + 265); /* the caret blinks */
     if (a->screen == SCREEN_JOIN)
         next = SDL_min(next, a->now + 100); /* discovery answers, the spinner */
-    if (a->walking && !a->walk_wait)
-        next = SDL_min(next, a->walk_next_ms);
+    if (a->walk.on && !a->walk.wait)
+        next = SDL_min(next, a->walk.next_ms);
     uint64_t notice = view_next_notice_event(&a->view, a->now);
     if (notice && notice < next)
         next = notice;
@@ -341,8 +496,7 @@ static void run_loop(struct app *a)
             handle_event(a, &e);
         if (a->quit)
             break;
-        screens_tick(a);
-        session_tick(a);
+        tick(a);
         sync_text_input(a);
         sync_cursor(a);
         uint64_t since = SDL_GetTicks64() - last_frame;
@@ -351,7 +505,6 @@ static void run_loop(struct app *a)
         a->now = SDL_GetTicks64();
         last_frame = a->now;
         draw_frame(a);
-        frame_line(a);
     }
 }
 
@@ -363,10 +516,7 @@ int app_run(const struct app_opts *o)
         return 1;
     }
     a->opts = *o;
-    const char *te = getenv("PAWNPARTY_TEST_EVENTS");
-    a->test_events = te && strcmp(te, "1") == 0;
-    a->screen = SCREEN_START;
-    ui_form_reset(&a->form, UI_NONE);
+    hooks_init(&a->hooks);
     char err[512];
     int status = 0;
     if (app_init(a, err, sizeof err) != 0) {
@@ -374,12 +524,15 @@ int app_run(const struct app_opts *o)
         status = 1;
     } else {
         a->now = SDL_GetTicks64();
-        screens_enter(a, SCREEN_START);
-        app_test_line(a, "screen start");
+        show_screen(a, SCREEN_START);
+        /* Starting as `pawnparty host` or `join` is pressing Host or
+         * picking a game on the start screen. */
+        struct app_cmd c = { .kind = CMD_NONE };
         if (o->start == APP_START_HOST)
-            session_host(a);
+            c = menus_host(&a->menus);
         else if (o->start == APP_START_JOIN)
-            session_join(a, o->join_host, o->join_port);
+            c = menus_join(&a->menus, o->join_host, o->join_port);
+        apply(a, &c);
         run_loop(a);
     }
     app_free(a);

@@ -1,5 +1,7 @@
 /*
- * Font lookup and a small cache of opened faces per pixel size.
+ * Font lookup and a small cache of opened faces per pixel size. The
+ * search's platform half (fonts.h's step 2) is a file per platform:
+ * fonts_fc.c or fonts_win32.c (fonts_os.h).
  *
  * Text is rendered at the size it is shown (no scaling of rendered text),
  * so a resize opens the faces at new sizes; the cache keeps the most
@@ -13,10 +15,7 @@
 #include <string.h>
 
 #include "assets.h"
-
-#ifndef _WIN32
-#include <fontconfig/fontconfig.h>
-#endif
+#include "fonts_os.h"
 
 #define FONT_PATH_MAX 1024
 #define FONT_CACHE 24
@@ -42,7 +41,7 @@ struct fonts {
 /* A few syllables across the Hangul block, plus Latin for the menus. */
 static const Uint32 probe_chars[] = { 0xAC00, 0xB098, 0xD55C, 0xAE00, 0xD7A3, 'A', 'g' };
 
-static int has_hangul(const char *path)
+int fonts_has_hangul(const char *path)
 {
     TTF_Font *f = TTF_OpenFont(path, 16);
     if (!f)
@@ -54,7 +53,7 @@ static int has_hangul(const char *path)
     return ok;
 }
 
-static int ends_with(const char *s, const char *suffix)
+int fonts_ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
     return n >= m && SDL_strcasecmp(s + n - m, suffix) == 0;
@@ -88,7 +87,7 @@ static int override_font(enum font_style style, char *out, size_t len)
     size_t n = 0;
     struct dirent *e;
     while ((e = readdir(d)) && n < 64)
-        if (ends_with(e->d_name, ".ttf") || ends_with(e->d_name, ".otf"))
+        if (fonts_ends_with(e->d_name, ".ttf") || fonts_ends_with(e->d_name, ".otf"))
             names[n++] = strdup(e->d_name);
     closedir(d);
     qsort(names, n, sizeof names[0], by_name);
@@ -98,73 +97,13 @@ static int override_font(enum font_style style, char *out, size_t len)
             continue;
         if ((size_t)snprintf(out, len, "%s/%s", dir, names[i]) >= len)
             continue;
-        if (has_hangul(out))
+        if (fonts_has_hangul(out))
             rc = 0;
     }
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     return rc;
 }
-
-/* ======================================================================
- * 2. The platform
- * ====================================================================== */
-
-#ifdef _WIN32
-
-/* Malgun Gothic ships with every Windows since Vista. */
-static int platform_font(enum font_style style, char *out, size_t len)
-{
-    const char *windir = getenv("WINDIR");
-    snprintf(out, len, "%s\\Fonts\\%s", windir ? windir : "C:\\Windows",
-             style == FONT_BOLD ? "malgunbd.ttf" : "malgun.ttf");
-    return has_hangul(out) ? 0 : -1;
-}
-
-#else
-
-/* fontconfig sorts every installed font by how well it matches
- * "NanumGothic, lang ko"; the first that really has Hangul wins, so a
- * machine without Nanum still finds Noto CJK, UnDotum or the like. */
-static int platform_font(enum font_style style, char *out, size_t len)
-{
-    if (!FcInit())
-        return -1;
-    FcPattern *pat = FcNameParse((const FcChar8 *)"NanumGothic:lang=ko");
-    if (!pat)
-        return -1;
-    FcPatternAddInteger(pat, FC_WEIGHT, style == FONT_BOLD ? FC_WEIGHT_BOLD : FC_WEIGHT_REGULAR);
-    FcConfigSubstitute(NULL, pat, FcMatchPattern);
-    FcDefaultSubstitute(pat);
-    FcResult res;
-    FcFontSet *set = FcFontSort(NULL, pat, FcFalse, NULL, &res);
-    int rc = -1;
-    for (int i = 0; set && i < set->nfont && rc != 0; i++) {
-        FcChar8 *file = NULL;
-        FcCharSet *cs = NULL;
-        int weight = 0;
-        if (FcPatternGetString(set->fonts[i], FC_FILE, 0, &file) != FcResultMatch)
-            continue;
-        /* The charset is known without opening the file: skip the many
-         * fonts without Hangul cheaply. */
-        if (FcPatternGetCharSet(set->fonts[i], FC_CHARSET, 0, &cs) == FcResultMatch && !FcCharSetHasChar(cs, 0xAC00))
-            continue;
-        FcPatternGetInteger(set->fonts[i], FC_WEIGHT, 0, &weight);
-        if (style == FONT_BOLD && weight < FC_WEIGHT_DEMIBOLD)
-            continue;
-        if (style == FONT_REGULAR && weight > FC_WEIGHT_MEDIUM)
-            continue;
-        snprintf(out, len, "%s", (const char *)file);
-        if ((ends_with(out, ".ttf") || ends_with(out, ".otf") || ends_with(out, ".ttc")) && has_hangul(out))
-            rc = 0;
-    }
-    if (set)
-        FcFontSetDestroy(set);
-    FcPatternDestroy(pat);
-    return rc;
-}
-
-#endif
 
 /* ======================================================================
  * Opening and the face cache
@@ -174,7 +113,7 @@ static int find_style(enum font_style style, char *out, size_t len)
 {
     if (override_font(style, out, len) == 0)
         return 0;
-    return platform_font(style, out, len);
+    return fonts_os_find(style, out, len);
 }
 
 int fonts_open(struct fonts **out, char *err, size_t errlen)
@@ -187,20 +126,16 @@ int fonts_open(struct fonts **out, char *err, size_t errlen)
     if (find_style(FONT_REGULAR, f->file[FONT_REGULAR], FONT_PATH_MAX) != 0) {
         snprintf(err, errlen, "no font with Hangul found (install fonts-nanum, or put a .ttf in assets/fonts)");
         free(f);
-#ifndef _WIN32
-        FcFini();
-#endif
+        fonts_os_done();
         return -1;
     }
     if (find_style(FONT_BOLD, f->file[FONT_BOLD], FONT_PATH_MAX) != 0) {
         memcpy(f->file[FONT_BOLD], f->file[FONT_REGULAR], FONT_PATH_MAX);
         f->synth_bold = 1;
     }
-#ifndef _WIN32
-    /* The paths are all we need: fontconfig's caches can go (and leak
-     * checkers stay quiet about them). */
-    FcFini();
-#endif
+    /* The paths are all we need: what the platform's search keeps can go
+     * (and leak checkers stay quiet about it). */
+    fonts_os_done();
     *out = f;
     return 0;
 }

@@ -9,8 +9,6 @@
  * The command-line contract is in docs/protocol.md: usage errors exit 2
  * with one line on stderr, run-time failures exit 1, a clean stop exits 0.
  */
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +26,7 @@ static void usage(FILE *f)
 {
     fputs("usage: pawnparty                      open the game window\n"
           "       pawnparty host [--port N] [--name NAME] [--headless] [--max-players N]\n"
-          "                      [--board WxH] [--view R] [--threads N] [--backend uring|epoll]\n"
+          "                      [--board WxH] [--view R] [--threads N] [--backend auto|uring|epoll|iocp]\n"
           "                      [--bind ADDR] [--send-bound BYTES] [--login-timeout S] [--send-tick-ms MS]\n"
           "       pawnparty join HOST[:PORT] [--name NAME]\n"
           "       pawnparty bots HOST[:PORT] [--count N] [--rate MOVES_PER_S] [--seconds S]\n",
@@ -42,8 +40,6 @@ static int usage_error(const char *fmt, const char *arg)
     fputs(" (see pawnparty --help)\n", stderr);
     return EXIT_USAGE;
 }
-
-
 
 /* ======================================================================
  * pawnparty host
@@ -89,7 +85,7 @@ static int parse_host_args(int argc, char **argv, struct host_cfg *cfg, int *hea
             cfg->threads = (int)v;
         } else if (strcmp(opt, "--backend") == 0) {
             if (host_backend_parse(val, &cfg->backend) != 0)
-                return usage_error("--backend needs auto, uring or epoll, not '%s'", val);
+                return usage_error("--backend needs auto, uring, epoll or iocp, not '%s'", val);
         } else if (strcmp(opt, "--bind") == 0) {
             cfg->bind_addr = val;
         } else if (strcmp(opt, "--send-tick-ms") == 0) {

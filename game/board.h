@@ -1,0 +1,71 @@
+/*
+ * The game screen: the top bar, the board with its pieces, name tags and
+ * notices, the player list and the chat line. It draws the world (view.h)
+ * it is handed, and turns the game's input into commands (screen.h): keys
+ * move, a click walks, Enter chats, Esc asks to leave.
+ *
+ * Its own state is what only the screen needs: where things are drawn,
+ * the square under the mouse, the chat line being typed.
+ */
+#ifndef PAWN_GAME_BOARD_H
+#define PAWN_GAME_BOARD_H
+
+#include <SDL.h>
+#include <stdint.h>
+
+#include "conn.h"
+#include "path.h"
+#include "screen.h"
+#include "ui.h"
+#include "view.h"
+#include "walk.h"
+
+/* The most squares shown along each side: a bigger board scrolls. */
+#define BOARD_WINDOW 16
+
+/* Where the game screen's parts are, in window pixels. */
+struct layout {
+    int board_x, board_y, cell, cols, rows, origin_x, origin_y;
+    SDL_Rect frame, top, panel, players, chat, chat_entry;
+    int row;  /* height of a row in the player list */
+    float s;  /* UI scale: 1.0 at 1024x720 */
+};
+
+struct board_view {
+    struct layout lay;       /* from the last frame: input goes by it */
+    struct ui_field chat;
+    int chat_open;
+    uint32_t caret_ms;       /* the chat caret's blink phase: restarts on every edit */
+    uint64_t key_move_ms;    /* the last move sent by a key */
+    int hover_valid;         /* the mouse is over a square: */
+    uint16_t hover_x, hover_y;
+    uint16_t spawn_x, spawn_y; /* where SC_LOGIN_OK put us */
+    uint64_t nopath_ms;      /* a walk found no way: flash that square */
+    struct path_point nopath;
+};
+
+void board_init(struct board_view *b);
+/* A new game: chat closed and empty, no hover, no flash. */
+void board_reset(struct board_view *b);
+/* The login put us at (x, y): the board centres there until our own
+ * piece arrives. */
+void board_logged_in(struct board_view *b, uint16_t x, uint16_t y);
+/* A walk found no way to sq: it flashes red for a moment. */
+void board_no_way(struct board_view *b, struct path_point sq, uint64_t now_ms);
+/* The mouse left the window. */
+void board_pointer_left(struct board_view *b);
+
+/* Lays the screen out for this frame (from the window size, so a resize or
+ * the scroll of a big board needs no other bookkeeping). */
+const struct layout *board_layout(struct board_view *b, const struct frame *f, const struct view *v);
+/* Draws the screen as last laid out; the walk's goal is marked, and the
+ * top bar says where we play (from c). */
+void board_draw(const struct board_view *b, const struct frame *f, const struct view *v, const struct walk *w,
+                const struct conn *c);
+/* 1 while something on the board moves or fades: it needs every frame. */
+int board_busy(const struct board_view *b, const struct view *v, uint64_t now_ms);
+
+/* One input event on the game screen: what the player asked for. */
+struct app_cmd board_event(struct board_view *b, const struct view *v, const SDL_Event *e, uint64_t now_ms);
+
+#endif
