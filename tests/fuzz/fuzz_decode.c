@@ -15,8 +15,10 @@
  *   - the three ways hand out the same packets and end with the same error,
  *     since how TCP cuts a stream must never change what it means.
  *
- * Build: clang -g -fsanitize=fuzzer,address,undefined -Inet net/proto.c
- *        net/reasm.c tests/fuzz/fuzz_decode.c -o fuzz_decode
+ * Build: a tree of its own, cmake -DPAWN_FUZZ=ON with clang (./build.sh test
+ * makes build-fuzz/ and runs it for 30 s), or by hand:
+ *   clang -g -fsanitize=fuzzer,address,undefined -Inet/proto net/proto/proto.c
+ *         net/proto/reasm.c tests/fuzz/fuzz_decode.c -o fuzz_decode
  * Seeds: tests/fuzz/seeds/ (valid streams for each side).
  */
 #include <stdint.h>

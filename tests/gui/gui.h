@@ -1,94 +1,19 @@
 /*
- * The GUI test plumbing: child processes whose stdout is read line by line
- * (the game's `pawnparty: ...` test hooks), a private Xvfb server, xdotool
- * for input, ImageMagick `import` for screenshots and SDL2_image to read
- * them back. Linux only, like the integration harness it builds on.
- *
- * Every child started here is killed by PID: by the case when it is done,
- * at exit, from the watchdog/signal handler, and by the kernel
- * (PR_SET_PDEATHSIG) if this process dies first. Nothing is found by name.
+ * The GUI test kit: a private Xvfb server, xdotool for input, ImageMagick
+ * `import` for screenshots and SDL2_image to read them back, and what a
+ * game window needs to run under them. Linux only, like the integration
+ * harness it builds on; its processes start through the toolkit's
+ * tests/common/proc.h, so every one of them is killed by PID whatever
+ * happens (nothing is found by name).
  */
 #ifndef PAWN_TESTS_GUI_H
 #define PAWN_TESTS_GUI_H
 
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-/* ==== processes (gproc.c) ================================================ */
-
-/* A child whose stdout is copied (by a thread) into memory and to a file,
- * so that the test can wait for lines; stderr goes to its own file. */
-struct gproc {
-    pid_t pid;
-    char label[32];
-    char out_path[256], err_path[256];
-    int out_fd;
-    int reaped, wstatus;
-    int reader_running;
-    pthread_t reader;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    char *buf; /* all stdout so far, NUL-terminated; guarded by mu */
-    size_t len, cap;
-    int eof;
-};
-
-/* The kill list: pid gets sig at exit or on a fatal signal (and SIGKILL a
- * second later at exit). gp_spawn registers its children itself. */
-void gp_register(pid_t pid, int sig);
-void gp_unregister(pid_t pid);
-
-/* Sets up the kill-at-exit and signal chaining; after it_init(). */
-void gp_init(void);
-
-/* Starts argv with the current environment plus env (NULL-terminated
- * "KEY=VALUE" strings that replace or add variables). stdout is read into
- * g->buf and copied to DIR/LABEL.stdout; stderr goes to DIR/LABEL.stderr,
- * or into the stdout stream when merge_stderr. Returns 0, or -1 (and a
- * failure) when it cannot start. */
-int gp_spawn(struct gproc *g, const char *label, const char *dir, char *const argv[], char *const env[],
-             int merge_stderr);
-
-/* Waits for the next complete stdout line at or after *cursor that starts
- * with prefix (NULL: any line). On 1 the line (without '\n') is copied to
- * line and *cursor moves past it; lines skipped on the way move it too.
- * Returns 1, 0 on timeout, -1 when stdout has ended with no such line. */
-int gp_wait_line(struct gproc *g, size_t *cursor, const char *prefix, char *line, size_t cap, int timeout_ms);
-/* The last complete line starting with prefix anywhere in stdout: 1 or 0. */
-int gp_last_line(struct gproc *g, const char *prefix, char *line, size_t cap);
-/* The stdout byte count now (a cursor for "from here on"). */
-size_t gp_cursor(struct gproc *g);
-/* Waits until no line starting with prefix has arrived for quiet_ms (or
- * max_ms have passed). Returns 1 when quiet, 0 when max_ms ran out. */
-int gp_wait_quiet(struct gproc *g, const char *prefix, int quiet_ms, int max_ms);
-
-/* Exit code (0..255, 128+signal), or -1 while still running after
- * timeout_ms. */
-int gp_wait_exit(struct gproc *g, int timeout_ms);
-int gp_alive(struct gproc *g);
-/* Sends sig and waits; on a timeout SIGKILLs. Same returns as gp_wait_exit
- * (-1: it had to be killed). */
-int gp_stop(struct gproc *g, int sig, int timeout_ms);
-/* Kills if running, reaps, joins the reader, frees the buffer. */
-void gp_cleanup(struct gproc *g);
-
-/* Prints the stdout and stderr tails (last max_lines each) to stderr. */
-void gp_dump(struct gproc *g, int max_lines);
-/* 1 when stderr has a sanitizer report (then it is shown). */
-int gp_sanitizer_report(struct gproc *g);
-
-/* Runs a short tool (xdotool, import) with env, stdout+stderr merged into
- * out (NUL-terminated, truncated to cap). Returns its exit code, -1 on
- * timeout (killed) or when it cannot start. */
-int run_tool(char *const argv[], char *const env[], int timeout_ms, char *out, size_t cap);
-
-/* 1 when prog is an executable on PATH. */
-int have_program(const char *prog);
-
-/* A per-child discovery port: 20000 + (our pid + 997 * n) % 20000. */
-unsigned discovery_port_next(void);
+#include "harness.h"
 
 /* ==== the X server and input (xvfb.c) ==================================== */
 
@@ -150,11 +75,52 @@ int shot_save_window(const struct shot *s, const char *path);
 
 /* Pixels in window coordinates; out-of-window reads give {-1,-1,-1}. */
 struct rgb shot_at(const struct shot *s, int wx, int wy);
-/* Per-channel median of the window rectangle [x0,x1) x [y0,y1). */
+/* Per-channel median of the window rectangle [x0,x1) x [y0,y1); {-1,-1,-1}
+ * when none of it is in the window. */
 struct rgb shot_median(const struct shot *s, int x0, int y0, int x1, int y1);
+/* The same over n rectangles, {x0, y0, x1, y1} each, taken together. */
+struct rgb shot_median_rects(const struct shot *s, const int (*rects)[4], int n);
+/* The median of n values 0..255, or -1 when n is 0. */
+int shot_median_of(const int *v, int n);
 /* How many pixels of the rectangle are farther than dist from ref; *total
  * gets the number of pixels looked at. */
 int shot_count_far(const struct shot *s, int x0, int y0, int x1, int y1, struct rgb ref, int dist, int *total);
 int rgb_dist(struct rgb a, struct rgb b);
+
+/* ==== the game window and the case runner (window.c) ===================== */
+
+#define GUI_HOOK "pawnparty: "  /* the game's test hook lines start so */
+#define GUI_SCREEN_W 1024
+#define GUI_SCREEN_H 768
+#define GUI_NOTICE_MS 4000      /* game/view.h VIEW_NOTICE_MS: join notices fade */
+
+extern struct xvfb gui_x;   /* the case's X server */
+extern char gui_art[512];   /* the case's artifact directory */
+
+/* A per-child discovery port: 20000 + (our pid + 997 * n) % 20000. */
+unsigned discovery_port_next(void);
+
+/* The environment a game window runs with on gui_x: its DISPLAY, SDL's
+ * software renderer on plain X11 (SDL_FRAMEBUFFER_ACCELERATION=0: SDL 2.26
+ * would otherwise show the pixels through an OpenGL texture, Mesa's
+ * llvmpipe, with two more threads and allocations LeakSanitizer cannot
+ * place), no audio, the test hooks (PAWNPARTY_TEST_EVENTS=1), discovery on
+ * loopback on a port of its own; for wine the Windows SDL's video driver
+ * and no Wine debug output; then extra (NULL-terminated "KEY=VALUE", may
+ * be NULL). The strings live in e; the result is e->v, for proc_spawn. */
+struct gui_env {
+    char display[64], port[64];
+    char *v[24];
+};
+char *const *gui_env(struct gui_env *e, int wine, char *const *extra);
+
+/* After a GUI program's options: 77 (with a SKIP line) when Xvfb, xdotool
+ * or import is missing; it_init; SDL2_image for PNG (1 when it cannot).
+ * Returns 0 when the cases can run. */
+int gui_init(const char *prog);
+/* check_run for GUI cases: each gets gui_art = ROOT/CASE (created), its
+ * own watchdog, and gui_x stopped after it; the "ok" line says where the
+ * artifacts are. Ends SDL2_image. Returns check_run's status. */
+int gui_run(const struct check_case *cases, const char *only, const char *artifacts_root);
 
 #endif

@@ -25,8 +25,9 @@
  *
  *   host_three_bots  GUI host + 3 clients: board checkered, a piece on each
  *                    of the 4 squares, a name tag above each (screenshot)
- *   arrow_keys       Right/Left then Down/Up on the window: a client sees
- *                    SC_POSITION for the host player on exactly that square
+ *   arrow_keys       two arrow keys on different axes (towards free
+ *                    squares) on the window: a client sees SC_POSITION for
+ *                    the host player on exactly that square
  *   click_walk       a click 3+ squares away: the piece walks there, one
  *                    square per SC_POSITION
  *   join_korean      the window joins a headless host as 김철수: the name's
@@ -38,20 +39,11 @@
  * scaled for sanitizer builds) for a hook line, a packet or an exit.
  */
 #include "gui.h"
-#include "harness.h"
 
-#include <errno.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <SDL.h>
-#include <SDL_image.h>
 
 /* ==== configuration ====================================================== */
 
@@ -59,16 +51,11 @@ static const char *game_path;
 static const char *artifacts_root = "/tmp";
 static const char *docs_dir;
 static const char *lsan_supp; /* LeakSanitizer suppressions for the game */
-static char art[512];    /* this case's artifact directory */
-static struct xvfb X;
 
 /* A step in each protocol direction: DIR_UP, DIR_DOWN, DIR_LEFT, DIR_RIGHT. */
 static const int step_dx[4] = {0, 0, -1, 1}, step_dy[4] = {-1, 1, 0, 0};
 
-#define HOOK "pawnparty: "
-#define NOTICE_MS 4000 /* how long the game shows a join notice */
-#define SCREEN_W 1024
-#define SCREEN_H 768
+#define HOOK GUI_HOOK
 
 /* snprintf("%s") without the truncation warnings: cuts at cap - 1. */
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -82,20 +69,6 @@ static void copy_str(char *dst, size_t cap, const char *src)
     dst[n] = 0;
 }
 
-static void mkdir_p(const char *path)
-{
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p == '/') {
-            *p = 0;
-            mkdir(buf, 0755);
-            *p = '/';
-        }
-    }
-    mkdir(buf, 0755);
-}
-
 /* ==== the game process =================================================== */
 
 struct layout {
@@ -104,35 +77,28 @@ struct layout {
 };
 
 struct game {
-    struct gproc p;
+    struct proc p;
     struct xwin w;
     size_t cur; /* hook lines before this were looked at */
     int started;
 };
 
-/* The GUI environment: the private display, software rendering, the test
- * hooks, and discovery kept on loopback on a port of its own. */
+/* The GUI environment (gui_env), with LeakSanitizer suppressions for
+ * the game in sanitizer builds and extra_env (may be NULL). */
 static int game_start_env(struct game *g, const char *label, const char *const *args, const char *extra_env)
 {
-    static char disp[64], port[64], extra[128], lsan[1024];
-    snprintf(disp, sizeof disp, "%s", X.env_display);
-    /* In sanitizer builds: leaks that system libraries keep for the whole
-     * process (tests/gui/lsan.supp) are not the game's. */
+    static char lsan[1024], extra[128];
+    /* Leaks that system libraries keep for the whole process
+     * (tests/gui/lsan.supp) are not the game's. */
     const char *prev = getenv("LSAN_OPTIONS");
     if (lsan_supp)
         snprintf(lsan, sizeof lsan, "LSAN_OPTIONS=%s%ssuppressions=%s", prev ? prev : "", prev && *prev ? ":" : "",
                  lsan_supp);
     else
         snprintf(lsan, sizeof lsan, "LSAN_OPTIONS=%s", prev ? prev : "");
-    snprintf(port, sizeof port, "PAWNPARTY_DISCOVERY_PORT=%u", discovery_port_next());
     snprintf(extra, sizeof extra, "%s", extra_env ? extra_env : "");
-    /* SDL_FRAMEBUFFER_ACCELERATION=0: SDL 2.26 on X11 would otherwise show
-     * the software renderer's pixels through an OpenGL texture (Mesa's
-     * llvmpipe: two more threads, and allocations of a library it unloads
-     * that LeakSanitizer cannot place); this way it is plain X11 (XShm). */
-    char *env[] = {disp, port, "SDL_VIDEODRIVER=x11", "SDL_RENDER_DRIVER=software", "SDL_FRAMEBUFFER_ACCELERATION=0",
-                   "SDL_AUDIODRIVER=dummy", "PAWNPARTY_TEST_EVENTS=1", "PAWNPARTY_DISCOVERY_ADDR=127.0.0.1", lsan,
-                   extra_env ? extra : NULL, NULL};
+    char *more[] = {lsan, extra_env ? extra : NULL, NULL};
+    struct gui_env env;
     char *argv[32];
     int n = 0;
     argv[n++] = (char *)game_path;
@@ -140,14 +106,14 @@ static int game_start_env(struct game *g, const char *label, const char *const *
         argv[n++] = (char *)args[i];
     argv[n] = NULL;
     memset(g, 0, sizeof *g);
-    if (gp_spawn(&g->p, label, art, argv, env, 0) != 0)
+    if (proc_spawn(&g->p, label, gui_art, argv, gui_env(&env, 0, more), 0) != 0)
         return -1;
     g->started = 1;
     char cmd[512] = "";
     size_t used = 0;
     for (int i = 0; args[i] && used < sizeof cmd - 1; i++)
         used += (size_t)snprintf(cmd + used, sizeof cmd - used, " %s", args[i]);
-    it_note("%s: pid %d: pawnparty%s", label, (int)g->p.pid, cmd);
+    check_note("%s: pid %d: pawnparty%s", label, (int)g->p.pid, cmd);
     return 0;
 }
 
@@ -156,17 +122,28 @@ static int game_start(struct game *g, const char *label, const char *const *args
     return game_start_env(g, label, args, NULL);
 }
 
+/* `pawnparty join 127.0.0.1:PORT --name NAME`; the case cannot go on
+ * without it. */
+static void game_join(struct game *g, const char *label, uint16_t port, const char *name)
+{
+    char addr[32];
+    snprintf(addr, sizeof addr, "127.0.0.1:%u", (unsigned)port);
+    const char *args[] = {"join", addr, "--name", name, NULL};
+    if (game_start(g, label, args) != 0)
+        check_abort();
+}
+
 /* Why a wait failed, with what the game said. */
 static void game_explain(struct game *g, const char *what, int r, int timeout_ms)
 {
-    int code = gp_wait_exit(&g->p, 0);
+    int code = proc_wait_exit(&g->p, 0);
     if (code >= 0)
-        IT_FAIL("%s: %s; the game has exited with status %d", g->p.label, what, code);
+        CHECK_FAIL("%s: %s; the game has exited with status %d", g->p.label, what, code);
     else if (r < 0)
-        IT_FAIL("%s: %s; its stdout has ended", g->p.label, what);
+        CHECK_FAIL("%s: %s; its stdout has ended", g->p.label, what);
     else
-        IT_FAIL("%s: %s within %d ms", g->p.label, what, timeout_ms);
-    gp_dump(&g->p, 40);
+        CHECK_FAIL("%s: %s within %d ms", g->p.label, what, timeout_ms);
+    proc_dump(&g->p, 40);
 }
 
 /* Waits for the next hook line starting with HOOK+prefix after g->cur. An
@@ -179,7 +156,7 @@ static int game_wait(struct game *g, const char *prefix, char *line, size_t cap,
     for (;;) {
         uint64_t now = sys_now_ms();
         int left = now >= end ? 0 : (int)(end - now);
-        int r = gp_wait_line(&g->p, &g->cur, NULL, tmp, sizeof tmp, left);
+        int r = proc_wait_line(&g->p, &g->cur, NULL, tmp, sizeof tmp, left);
         if (r <= 0) {
             char what[200];
             snprintf(what, sizeof what, "no \"%s\" line", want);
@@ -192,7 +169,7 @@ static int game_wait(struct game *g, const char *prefix, char *line, size_t cap,
             return 0;
         }
         if (strncmp(tmp, HOOK "error", strlen(HOOK "error")) == 0 && strcmp(prefix, "error") != 0)
-            it_note("%s said: %s (while waiting for \"%s\")", g->p.label, tmp, want);
+            check_note("%s said: %s (while waiting for \"%s\")", g->p.label, tmp, want);
     }
 }
 
@@ -213,12 +190,12 @@ static int parse_layout(const char *line, struct layout *l)
 static int game_layout(struct game *g, struct layout *l)
 {
     char line[512];
-    if (!gp_last_line(&g->p, HOOK "layout ", line, sizeof line)) {
-        IT_FAIL("%s: no \"" HOOK "layout\" line so far", g->p.label);
+    if (!proc_last_line(&g->p, HOOK "layout ", line, sizeof line)) {
+        CHECK_FAIL("%s: no \"" HOOK "layout\" line so far", g->p.label);
         return -1;
     }
     if (parse_layout(line, l) != 0) {
-        IT_FAIL("%s: cannot read the layout line \"%s\"", g->p.label, line);
+        CHECK_FAIL("%s: cannot read the layout line \"%s\"", g->p.label, line);
         return -1;
     }
     return 0;
@@ -234,7 +211,7 @@ static int game_wait_joined(struct game *g, struct joined *j)
     if (game_wait(g, "joined ", line, sizeof line, it_ms(20000)) != 0)
         return -1;
     if (sscanf(line, HOOK "joined id=%u x=%u y=%u", &j->id, &j->x, &j->y) != 3) {
-        IT_FAIL("%s: cannot read \"%s\"", g->p.label, line);
+        CHECK_FAIL("%s: cannot read \"%s\"", g->p.label, line);
         return -1;
     }
     return 0;
@@ -246,7 +223,7 @@ static int game_wait_port(struct game *g, uint16_t *port)
 {
     char tmp[512];
     size_t cur = 0;
-    int r = gp_wait_line(&g->p, &cur, "listening on ", tmp, sizeof tmp, it_ms(20000));
+    int r = proc_wait_line(&g->p, &cur, "listening on ", tmp, sizeof tmp, it_ms(20000));
     if (r != 1) {
         game_explain(g, "no \"listening on ADDR:PORT\" line", r, it_ms(20000));
         return -1;
@@ -254,7 +231,7 @@ static int game_wait_port(struct game *g, uint16_t *port)
     const char *colon = strrchr(tmp, ':');
     long v = colon ? strtol(colon + 1, NULL, 10) : 0;
     if (v <= 0 || v > 65535) {
-        IT_FAIL("%s: a listening line without a port: \"%s\"", g->p.label, tmp);
+        CHECK_FAIL("%s: a listening line without a port: \"%s\"", g->p.label, tmp);
         return -1;
     }
     *port = (uint16_t)v;
@@ -263,7 +240,7 @@ static int game_wait_port(struct game *g, uint16_t *port)
 
 static int game_window(struct game *g)
 {
-    return x_find_window(&X, g->p.pid, &g->w, it_ms(20000));
+    return x_find_window(&gui_x, g->p.pid, &g->w, it_ms(20000));
 }
 
 /* SIGTERM must close the window cleanly: exit 0, no sanitizer report. */
@@ -271,21 +248,21 @@ static void game_finish(struct game *g)
 {
     if (!g->started)
         return;
-    if (!gp_alive(&g->p)) {
-        IT_FAIL("%s: the game quit on its own (status %d) before the case closed it", g->p.label,
-                gp_wait_exit(&g->p, 0));
-        gp_dump(&g->p, 30);
+    if (!proc_alive(&g->p)) {
+        CHECK_FAIL("%s: the game quit on its own (status %d) before the case closed it", g->p.label,
+                proc_wait_exit(&g->p, 0));
+        proc_dump(&g->p, 30);
     } else {
-        int code = gp_stop(&g->p, SIGTERM, it_ms(10000));
+        int code = proc_stop(&g->p, SIGTERM, it_ms(10000));
         if (code != 0) {
-            IT_FAIL("%s: SIGTERM: expected exit status 0 within %d ms, got %s %d", g->p.label, it_ms(10000),
+            CHECK_FAIL("%s: SIGTERM: expected exit status 0 within %d ms, got %s %d", g->p.label, it_ms(10000),
                     code < 0 ? "timeout (killed)" : "status", code);
-            gp_dump(&g->p, 30);
+            proc_dump(&g->p, 30);
         }
     }
-    if (gp_sanitizer_report(&g->p))
-        IT_FAIL("%s: its stderr has a sanitizer report", g->p.label);
-    gp_cleanup(&g->p);
+    if (proc_sanitizer_report(&g->p))
+        CHECK_FAIL("%s: its stderr has a sanitizer report", g->p.label);
+    proc_cleanup(&g->p);
     g->started = 0;
 }
 
@@ -294,14 +271,14 @@ static int game_wait_frame_after(struct game *g, size_t from, const char *why)
 {
     size_t cur = from;
     char line[256];
-    int r = gp_wait_line(&g->p, &cur, HOOK "frame", line, sizeof line, it_ms(10000));
+    int r = proc_wait_line(&g->p, &cur, HOOK "frame", line, sizeof line, it_ms(10000));
     if (r != 1) {
         char what[200];
         snprintf(what, sizeof what, "no \"" HOOK "frame\" line after %s", why);
         game_explain(g, what, r, it_ms(10000));
         return -1;
     }
-    gp_wait_quiet(&g->p, HOOK "frame", it_ms(300), it_ms(3000));
+    proc_wait_quiet(&g->p, HOOK "frame", it_ms(300), it_ms(3000));
     return 0;
 }
 
@@ -309,7 +286,7 @@ static int game_wait_frame_after(struct game *g, size_t from, const char *why)
 static int last_screen(struct game *g, char *out, size_t cap)
 {
     char line[256];
-    if (!gp_last_line(&g->p, HOOK "screen ", line, sizeof line))
+    if (!proc_last_line(&g->p, HOOK "screen ", line, sizeof line))
         return -1;
     copy_str(out, cap, line + strlen(HOOK "screen "));
     return 0;
@@ -323,13 +300,13 @@ static int game_wait_screen(struct game *g, const char *name, int timeout_ms)
     for (;;) {
         if (last_screen(g, scr, sizeof scr) == 0 && strcmp(scr, name) == 0)
             return 0;
-        if (sys_now_ms() >= end || !gp_alive(&g->p))
+        if (sys_now_ms() >= end || !proc_alive(&g->p))
             break;
         sys_sleep_ms(20);
     }
-    IT_FAIL("%s: the last screen it reported is \"%s\", expected \"%s\" within %d ms%s", g->p.label, scr, name,
-            timeout_ms, gp_alive(&g->p) ? "" : " (it has exited)");
-    gp_dump(&g->p, 20);
+    CHECK_FAIL("%s: the last screen it reported is \"%s\", expected \"%s\" within %d ms%s", g->p.label, scr, name,
+            timeout_ms, proc_alive(&g->p) ? "" : " (it has exited)");
+    proc_dump(&g->p, 20);
     return -1;
 }
 
@@ -337,8 +314,8 @@ static int game_wait_screen(struct game *g, const char *name, int timeout_ms)
 
 static void start_x(void)
 {
-    if (xvfb_start(&X, art, SCREEN_W, SCREEN_H) != 0)
-        it_abort();
+    if (xvfb_start(&gui_x, gui_art, GUI_SCREEN_W, GUI_SCREEN_H) != 0)
+        check_abort();
 }
 
 /* A headless host from the harness, with a discovery port of its own. */
@@ -347,84 +324,7 @@ static void start_headless(struct hp *h)
     char port[16];
     snprintf(port, sizeof port, "%u", discovery_port_next());
     setenv("PAWNPARTY_DISCOVERY_PORT", port, 1);
-    if (hp_start(h, 0, NULL) != 0) {
-        IT_FAIL("the headless host exited with status %d before listening", hp_wait_exit(h, 0));
-        it_abort();
-    }
-}
-
-static struct tc *login_or_die(uint16_t port, const char *name)
-{
-    struct tc *c = tc_connect(port, name, 0);
-    if (!c)
-        it_abort();
-    int r = tc_login(c, name);
-    if (r != 0) {
-        IT_FAIL("login \"%s\": expected SC_LOGIN_OK, got %d", name, r);
-        it_abort();
-    }
-    return c;
-}
-
-struct count_ctx {
-    struct tc **c;
-    int n;
-    size_t want;
-};
-
-static int pred_count(void *ctx)
-{
-    struct count_ctx *k = ctx;
-    for (int i = 0; i < k->n; i++)
-        if (k->c[i]->m.count != k->want)
-            return 0;
-    return 1;
-}
-
-static void require_count(struct tc **c, int n, size_t want)
-{
-    struct count_ctx k = {c, n, want};
-    if (!tc_wait_until(c, n, pred_count, &k, it_ms(10000))) {
-        for (int i = 0; i < n; i++)
-            if (c[i]->m.count != want)
-                IT_FAIL("client %s sees %zu players, expected %zu", c[i]->label, c[i]->m.count, want);
-        it_abort();
-    }
-}
-
-struct name_find {
-    const char *name;
-    const struct mirror_player *found;
-};
-
-static void each_name(void *ctx, const struct mirror_player *p)
-{
-    struct name_find *f = ctx;
-    if (strcmp(p->name, f->name) == 0)
-        f->found = p;
-}
-
-static const struct mirror_player *find_by_name(const struct mirror *m, const char *name)
-{
-    struct name_find f = {name, NULL};
-    mirror_each(m, each_name, &f);
-    return f.found;
-}
-
-/* A TCP port on 127.0.0.1 that nobody listens on (bound, then closed). */
-static uint16_t closed_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    IT_REQUIRE(fd >= 0);
-    struct sockaddr_in sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    IT_REQUIRE(bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
-    socklen_t len = sizeof sa;
-    IT_REQUIRE(getsockname(fd, (struct sockaddr *)&sa, &len) == 0);
-    close(fd);
-    return ntohs(sa.sin_port);
+    hp_start_or_abort(h, NULL);
 }
 
 /* ==== reading the board from a screenshot ================================ */
@@ -485,17 +385,6 @@ static struct rgb sq_sample(const struct shot *s, const struct layout *l, int x,
     return shot_median(s, cx - r, cy - r, cx + r + 1, cy + r + 1);
 }
 
-static int median_int(int *v, int n)
-{
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-            int t = v[j];
-            v[j] = v[j - 1];
-            v[j - 1] = t;
-        }
-    return n ? v[n / 2] : -1;
-}
-
 /*
  * The board is drawn: the centre of every free square (away from tags) has
  * the colour of its parity, the two parities differ clearly, and they are
@@ -505,8 +394,14 @@ static int median_int(int *v, int n)
 static int check_board(const struct shot *s, const struct layout *l, const struct piece *p, int n,
                        struct board_look *bl, int report)
 {
+    /* The centre of every free square away from tags, by parity: all of
+     * them to check, those inside the window for the colours. */
+    static struct {
+        int x, y;
+        struct rgb c;
+    } sq[2][4096];
     static int vr[2][4096], vg[2][4096], vb[2][4096];
-    int k[2] = {0, 0}, problems = 0;
+    int all[2] = {0, 0}, k[2] = {0, 0}, problems = 0;
     memset(bl, 0, sizeof *bl);
     for (int y = l->oy; y < l->oy + l->rows; y++)
         for (int x = l->ox; x < l->ox + l->cols; x++) {
@@ -514,6 +409,11 @@ static int check_board(const struct shot *s, const struct layout *l, const struc
                 continue;
             struct rgb c = sq_sample(s, l, x, y);
             int par = (x + y) & 1;
+            if (all[par] < 4096) {
+                sq[par][all[par]].x = x;
+                sq[par][all[par]].y = y;
+                sq[par][all[par]++].c = c;
+            }
             if (c.r < 0 || k[par] >= 4096)
                 continue;
             vr[par][k[par]] = c.r;
@@ -524,43 +424,37 @@ static int check_board(const struct shot *s, const struct layout *l, const struc
     for (int par = 0; par < 2; par++) {
         if (k[par] < 2) {
             if (report)
-                IT_FAIL("board: only %d free squares of parity %d are inside the window", k[par], par);
+                CHECK_FAIL("board: only %d free squares of parity %d are inside the window", k[par], par);
             return 1;
         }
-        int tr[4096], tg[4096], tb[4096];
-        memcpy(tr, vr[par], sizeof(int) * (size_t)k[par]);
-        memcpy(tg, vg[par], sizeof(int) * (size_t)k[par]);
-        memcpy(tb, vb[par], sizeof(int) * (size_t)k[par]);
-        bl->col[par].r = median_int(tr, k[par]);
-        bl->col[par].g = median_int(tg, k[par]);
-        bl->col[par].b = median_int(tb, k[par]);
+        bl->col[par].r = shot_median_of(vr[par], k[par]);
+        bl->col[par].g = shot_median_of(vg[par], k[par]);
+        bl->col[par].b = shot_median_of(vb[par], k[par]);
     }
     bl->measured = 1;
     int contrast = rgb_dist(bl->col[0], bl->col[1]);
     if (contrast < 24) {
         problems++;
         if (report)
-            IT_FAIL("board: light and dark squares look alike: (%d,%d,%d) vs (%d,%d,%d), distance %d, expected >= 24",
+            CHECK_FAIL("board: light and dark squares look alike: (%d,%d,%d) vs (%d,%d,%d), distance %d, expected >= 24",
                     bl->col[0].r, bl->col[0].g, bl->col[0].b, bl->col[1].r, bl->col[1].g, bl->col[1].b, contrast);
     }
     /* every free square has its parity's colour (and not the other one) */
-    for (int y = l->oy; y < l->oy + l->rows; y++)
-        for (int x = l->ox; x < l->ox + l->cols; x++) {
-            if (occupied(p, n, x, y) || near_tag(p, n, x, y))
-                continue;
-            struct rgb c = sq_sample(s, l, x, y);
-            int par = (x + y) & 1;
+    for (int par = 0; par < 2; par++)
+        for (int i = 0; i < all[par]; i++) {
+            struct rgb c = sq[par][i].c;
             int d = rgb_dist(c, bl->col[par]), o = rgb_dist(c, bl->col[par ^ 1]);
             if (d > 20 || d >= o) {
                 problems++;
                 if (report)
-                    IT_FAIL("board: square (%d,%d) centre is (%d,%d,%d), expected its parity's (%d,%d,%d) "
+                    CHECK_FAIL("board: square (%d,%d) centre is (%d,%d,%d), expected its parity's (%d,%d,%d) "
                             "(distance %d, to the other parity %d)",
-                            x, y, c.r, c.g, c.b, bl->col[par].r, bl->col[par].g, bl->col[par].b, d, o);
+                            sq[par][i].x, sq[par][i].y, c.r, c.g, c.b, bl->col[par].r, bl->col[par].g,
+                            bl->col[par].b, d, o);
             }
         }
     if (report && problems == 0)
-        it_note("board: %d + %d free squares checked; colours (%d,%d,%d) and (%d,%d,%d), distance %d", k[0], k[1],
+        check_note("board: %d + %d free squares checked; colours (%d,%d,%d) and (%d,%d,%d), distance %d", k[0], k[1],
                 bl->col[0].r, bl->col[0].g, bl->col[0].b, bl->col[1].r, bl->col[1].g, bl->col[1].b, contrast);
     return problems;
 }
@@ -571,24 +465,14 @@ static int check_board(const struct shot *s, const struct layout *l, const struc
  * little). That is the board colour, or the highlight under our piece. */
 static struct rgb sq_background(const struct shot *s, const struct layout *l, int x, int y)
 {
-    static int vr[4 * 36], vg[4 * 36], vb[4 * 36];
-    int x0, y0, n = 0, c = l->cell, in = c / 20 + 2, k = 6;
+    int x0, y0, c = l->cell, in = c / 20 + 2, k = 6;
     sq_rect(l, x, y, &x0, &y0);
-    const int cx[4] = {x0 + in, x0 + c - in - k, x0 + in, x0 + c - in - k};
-    const int cy[4] = {y0 + in, y0 + in, y0 + c - in - k, y0 + c - in - k};
-    for (int i = 0; i < 4; i++)
-        for (int yy = cy[i]; yy < cy[i] + k; yy++)
-            for (int xx = cx[i]; xx < cx[i] + k; xx++) {
-                struct rgb p = shot_at(s, xx, yy);
-                if (p.r < 0)
-                    continue;
-                vr[n] = p.r;
-                vg[n] = p.g;
-                vb[n] = p.b;
-                n++;
-            }
-    struct rgb m = {median_int(vr, n), median_int(vg, n), median_int(vb, n)};
-    return m;
+    const int left = x0 + in, right = x0 + c - in - k, top = y0 + in, bottom = y0 + c - in - k;
+    const int corners[4][4] = {{left, top, left + k, top + k},
+                               {right, top, right + k, top + k},
+                               {left, bottom, left + k, bottom + k},
+                               {right, bottom, right + k, bottom + k}};
+    return shot_median_rects(s, corners, 4);
 }
 
 /* The share (per mille) of a square's middle that differs clearly from the
@@ -622,32 +506,32 @@ static int check_pieces(const struct shot *s, const struct layout *l, const stru
         if (!sq_visible(l, p[i].x, p[i].y)) {
             problems++;
             if (report)
-                IT_FAIL("piece \"%s\" at (%d,%d) is outside the drawn board (origin %d,%d, %dx%d squares)", p[i].name,
+                CHECK_FAIL("piece \"%s\" at (%d,%d) is outside the drawn board (origin %d,%d, %dx%d squares)", p[i].name,
                         p[i].x, p[i].y, l->ox, l->oy, l->cols, l->rows);
             continue;
         }
         int pm = piece_permille(s, l, p[i].x, p[i].y, &bg);
         int board = rgb_dist(bg, bl->col[(p[i].x + p[i].y) & 1]);
         if (report)
-            it_note("piece \"%s\" at (%d,%d): %d.%d%% of the square's middle differs from its background "
+            check_note("piece \"%s\" at (%d,%d): %d.%d%% of the square's middle differs from its background "
                     "(%d,%d,%d)%s",
                     p[i].name, p[i].x, p[i].y, pm / 10, pm % 10, bg.r, bg.g, bg.b,
                     board > 20 ? " (highlighted square)" : "");
         if (pm < 200) {
             problems++;
             if (report)
-                IT_FAIL("no piece drawn for \"%s\" at (%d,%d): only %d.%d%% of the square's middle differs from "
+                CHECK_FAIL("no piece drawn for \"%s\" at (%d,%d): only %d.%d%% of the square's middle differs from "
                         "its background, expected >= 20%%",
                         p[i].name, p[i].x, p[i].y, pm / 10, pm % 10);
         }
     }
     if (report)
-        it_note("free squares: at most %d.%d%% of a middle differs from the background", free_max / 10,
+        check_note("free squares: at most %d.%d%% of a middle differs from the background", free_max / 10,
                 free_max % 10);
     if (free_max >= 50) {
         problems++;
         if (report)
-            IT_FAIL("a free square has %d.%d%% non-background pixels in its middle (expected < 5%%)", free_max / 10,
+            CHECK_FAIL("a free square has %d.%d%% non-background pixels in its middle (expected < 5%%)", free_max / 10,
                     free_max % 10);
     }
     return problems;
@@ -715,18 +599,33 @@ static struct rgb window_background(const struct shot *s, const struct layout *l
 
 #define TAG_MIN 30 /* text pixels a name tag has at least */
 
+/* A piece at (px,py) reaches into the tag strip of a square at (x,y), or
+ * its tag does. */
+static int near_strip(int px, int py, int x, int y)
+{
+    return abs(px - x) <= 2 && abs(py - y) <= 1;
+}
+
+/* A square whose tag strip can serve as the control: on the board, not in
+ * the top shown row nor at the sides, its strip clear of every piece. */
+static int control_square(const struct layout *l, int x, int y)
+{
+    return y >= l->oy + 1 && y < l->oy + l->rows && x >= l->ox + 1 && x < l->ox + l->cols - 1;
+}
+
 static int check_tags(const struct shot *s, const struct layout *l, const struct board_look *bl,
                       const struct piece *p, int n, int report)
 {
     int problems = 0;
     struct rgb bg = window_background(s, l);
-    /* control: the same strip over a free square with nothing near */
+    /* control: the same strip over a free square with nothing near. The
+     * cases place their pieces so that there is one (pick_targets). */
     int control = -1;
     for (int y = l->oy + 1; y < l->oy + l->rows && control < 0; y++)
         for (int x = l->ox + 1; x < l->ox + l->cols - 1 && control < 0; x++) {
-            int clear = 1;
+            int clear = control_square(l, x, y);
             for (int i = 0; i < n; i++)
-                if (abs(p[i].x - x) <= 2 && abs(p[i].y - y) <= 1)
+                if (near_strip(p[i].x, p[i].y, x, y))
                     clear = 0;
             if (clear) {
                 struct piece fake[1] = {{x, y, "(none)"}};
@@ -737,20 +636,24 @@ static int check_tags(const struct shot *s, const struct layout *l, const struct
         int looked = 0;
         int far = tag_pixels(s, l, bl, p, n, i, bg, &looked);
         if (report)
-            it_note("tag of \"%s\": %d text pixels in the strip above (%d,%d) (%d looked at; a bare strip: %d)",
+            check_note("tag of \"%s\": %d text pixels in the strip above (%d,%d) (%d looked at; a bare strip: %d)",
                     p[i].name, far, p[i].x, p[i].y, looked, control);
         if (far < TAG_MIN) {
             problems++;
             if (report)
-                IT_FAIL("no name tag above \"%s\" at (%d,%d): %d pixels in the strip differ from the board, "
+                CHECK_FAIL("no name tag above \"%s\" at (%d,%d): %d pixels in the strip differ from the board, "
                         "expected >= %d",
                         p[i].name, p[i].x, p[i].y, far, TAG_MIN);
         }
     }
-    if (control >= TAG_MIN) {
+    if (control < 0) {
         problems++;
         if (report)
-            IT_FAIL("a strip with no piece below has %d non-board pixels: the tag check cannot tell", control);
+            CHECK_FAIL("no tag strip on the board is clear of the %d pieces: the tag check has no control", n);
+    } else if (control >= TAG_MIN) {
+        problems++;
+        if (report)
+            CHECK_FAIL("a strip with no piece below has %d non-board pixels: the tag check cannot tell", control);
     }
     return problems;
 }
@@ -765,17 +668,17 @@ static int shoot_and_check(struct game *g, const char *name, const struct piece 
                            int want_tags)
 {
     char root[600], win[600];
-    snprintf(root, sizeof root, "%s/%s.root.png", art, name);
-    snprintf(win, sizeof win, "%s/%s.png", art, name);
+    snprintf(root, sizeof root, "%s/%s.root.png", gui_art, name);
+    snprintf(win, sizeof win, "%s/%s.png", gui_art, name);
     uint64_t end = sys_now_ms() + (uint64_t)it_ms(6000);
     for (int attempt = 1;; attempt++) {
         int last = sys_now_ms() >= end;
         struct layout l;
         struct shot s;
-        if (x_geometry(&X, &g->w) != 0 || game_layout(g, &l) != 0)
+        if (x_geometry(&gui_x, &g->w) != 0 || game_layout(g, &l) != 0)
             return -1;
-        x_park_pointer(&X, &g->w);
-        if (shot_take(&X, &g->w, root, &s) != 0)
+        x_park_pointer(&gui_x, &g->w);
+        if (shot_take(&gui_x, &g->w, root, &s) != 0)
             return -1;
         struct board_look bl;
         int problems = check_board(&s, &l, p, n, &bl, last);
@@ -797,13 +700,13 @@ static int shoot_and_check(struct game *g, const char *name, const struct piece 
         shot_free(&s);
         if (problems == 0) {
             if (attempt > 1)
-                it_note("%s: the picture was right at attempt %d", name, attempt);
-            it_note("screenshot %s (window %dx%d at %d,%d; board at %d,%d, %d px squares, %dx%d shown)", win,
+                check_note("%s: the picture was right at attempt %d", name, attempt);
+            check_note("screenshot %s (window %dx%d at %d,%d; board at %d,%d, %d px squares, %dx%d shown)", win,
                     g->w.w, g->w.h, g->w.x, g->w.y, l.bx, l.by, l.cell, l.cols, l.rows);
             return 0;
         }
         if (last) {
-            IT_FAIL("%s: the screenshot is not right (kept: %s)", name, root);
+            CHECK_FAIL("%s: the screenshot is not right (kept: %s)", name, root);
             return -1;
         }
         sys_sleep_ms((unsigned)it_ms(500));
@@ -822,20 +725,20 @@ static void copy_file(const char *from, const char *to)
         fclose(a);
     if (b) {
         fclose(b);
-        it_note("copied %s to %s", from, to);
+        check_note("copied %s to %s", from, to);
     } else {
-        IT_FAIL("cannot copy %s to %s", from, to);
+        CHECK_FAIL("cannot copy %s to %s", from, to);
     }
 }
 
 static void to_docs(const char *name)
 {
-    if (!docs_dir || it_failures)
+    if (!docs_dir || check_failures)
         return;
     char from[600], to[600];
-    snprintf(from, sizeof from, "%s/%s.png", art, name);
+    snprintf(from, sizeof from, "%s/%s.png", gui_art, name);
     snprintf(to, sizeof to, "%s/%s.png", docs_dir, name);
-    mkdir_p(docs_dir);
+    proc_mkdir_p(docs_dir);
     copy_file(from, to);
 }
 
@@ -850,12 +753,12 @@ struct hosted {
     const struct mirror_player *me_seen;
 };
 
-/* Join notices cover the foot of the board for NOTICE_MS (game/view.h
- * VIEW_NOTICE_MS): a picture meant to show the board waits them out. Not
+/* Join notices cover the foot of the board for GUI_NOTICE_MS (game/view.h
+ * VIEW_GUI_NOTICE_MS): a picture meant to show the board waits them out. Not
  * an assertion: shoot_and_check waits for the right picture anyway. */
 static void wait_notices_gone(uint64_t last_join_ms)
 {
-    uint64_t gone = last_join_ms + NOTICE_MS + 300;
+    uint64_t gone = last_join_ms + GUI_NOTICE_MS + 300;
     uint64_t now = sys_now_ms();
     if (now < gone)
         sys_sleep_ms((unsigned)(gone - now));
@@ -868,24 +771,42 @@ static void hosted_start(struct hosted *h, const char *obs_name)
     const char *args[] = {"host", "--name", "HostPlayer", "--port", "0", NULL};
     memset(h, 0, sizeof *h);
     if (game_start(&h->g, "gui-host", args) != 0)
-        it_abort();
+        check_abort();
     if (game_wait_port(&h->g, &h->port) != 0 || game_wait_joined(&h->g, &h->me) != 0 || game_window(&h->g) != 0)
-        it_abort();
-    it_note("GUI host on port %u; host player id %u at (%u,%u); window %dx%d at %d,%d", (unsigned)h->port, h->me.id,
+        check_abort();
+    check_note("GUI host on port %u; host player id %u at (%u,%u); window %dx%d at %d,%d", (unsigned)h->port, h->me.id,
             h->me.x, h->me.y, h->g.w.w, h->g.w.h, h->g.w.x, h->g.w.y);
     if (obs_name) {
-        h->obs = login_or_die(h->port, obs_name);
+        h->obs = tc_join(h->port, obs_name);
         h->obs_joined_ms = sys_now_ms();
-        require_count(&h->obs, 1, 2);
-        h->me_seen = find_by_name(&h->obs->m, "HostPlayer");
+        tc_require_count(&h->obs, 1, 2, "the observer");
+        h->me_seen = tc_find_name(h->obs, "HostPlayer");
         if (!h->me_seen) {
-            IT_FAIL("client %s does not see \"HostPlayer\"", obs_name);
-            it_abort();
+            CHECK_FAIL("client %s does not see \"HostPlayer\"", obs_name);
+            check_abort();
         }
         if (h->me_seen->id != h->me.id || h->me_seen->x != h->me.x || h->me_seen->y != h->me.y)
-            IT_FAIL("the window says the host player is id %u at (%u,%u), client %s sees id %u at (%u,%u)", h->me.id,
+            CHECK_FAIL("the window says the host player is id %u at (%u,%u), client %s sees id %u at (%u,%u)", h->me.id,
                     h->me.x, h->me.y, obs_name, h->me_seen->id, h->me_seen->x, h->me_seen->y);
     }
+}
+
+/* How a hosted case opens: the X server, the GUI host (and its observer,
+ * unless obs_name is NULL), the layout the window drew. */
+static void hosted_open(struct hosted *h, const char *obs_name, struct layout *l)
+{
+    start_x();
+    hosted_start(h, obs_name);
+    if (game_layout(&h->g, l) != 0)
+        check_abort();
+}
+
+/* And how it closes: the window quits cleanly, the observer goes. */
+static void hosted_close(struct hosted *h)
+{
+    game_finish(&h->g);
+    tc_free(h->obs);
+    xvfb_stop(&gui_x);
 }
 
 /* ==== host_three_bots ==================================================== */
@@ -950,7 +871,7 @@ static int walk_client(struct tc *c, int tx, int ty)
 {
     int w = c->m.board_w, h = c->m.board_h;
     uint8_t *blocked = calloc((size_t)(w * h), 1);
-    IT_REQUIRE(blocked != NULL);
+    REQUIRE(blocked != NULL);
     int r = -1, refused = 0;
     for (int steps = 0; steps <= w * h; steps++) {
         const struct mirror_player *me = tc_self(c);
@@ -966,12 +887,12 @@ static int walk_client(struct tc *c, int tx, int ty)
         mirror_each(&c->m, mark_blocked, &k);
         int d = path_dir(w, h, blocked, x, y, tx, ty);
         if (d < 0) {
-            IT_FAIL("client %s: no free path from (%d,%d) to (%d,%d)", c->label, x, y, tx, ty);
+            CHECK_FAIL("client %s: no free path from (%d,%d) to (%d,%d)", c->label, x, y, tx, ty);
             break;
         }
         uint32_t seq = tc_move(c, (uint8_t)d);
         if (seq == 0 || tc_wait_echo(c, seq, it_ms(5000)) != 1) {
-            IT_FAIL("client %s: no echo for a move from (%d,%d)", c->label, x, y);
+            CHECK_FAIL("client %s: no echo for a move from (%d,%d)", c->label, x, y);
             break;
         }
         me = tc_self(c);
@@ -981,7 +902,7 @@ static int walk_client(struct tc *c, int tx, int ty)
             continue;
         }
         if (!me || me->x != x + step_dx[d] || me->y != y + step_dy[d]) {
-            IT_FAIL("client %s: a move from (%d,%d) to (%d,%d) was refused %d times", c->label, x, y,
+            CHECK_FAIL("client %s: a move from (%d,%d) to (%d,%d) was refused %d times", c->label, x, y,
                     x + step_dx[d], y + step_dy[d], refused);
             break;
         }
@@ -1005,7 +926,7 @@ static void say_and_hear(struct tc *c, const char *text)
 {
     struct chat_pred k = {c->m.my_id, text};
     if (tc_chat(c, text) != 0 || tc_expect_match(c, pred_own_chat, &k, it_ms(5000), NULL) != 1)
-        IT_FAIL("client %s: its chat \"%s\" did not come back within %d ms", c->label, text, it_ms(5000));
+        CHECK_FAIL("client %s: its chat \"%s\" did not come back within %d ms", c->label, text, it_ms(5000));
 }
 
 /* Apart: neither piece is in the other's 3x3 neighbourhood, so no tag
@@ -1019,29 +940,40 @@ static int apart(int ax, int ay, int bx, int by)
  * Squares for the three clients, apart from the host player and from each
  * other, not in the top row (their tags then fall on the board), free now
  * and shown; in a fixed shuffled order, so the picture is varied but the
- * same for the same host square.
+ * same for the same host square. A control square for check_tags is kept
+ * clear first, wherever the host player stands, so the tag check always
+ * has its control (8x8: the host blocks at most 15 of the 42 candidates,
+ * and three targets fit in what is left).
  */
 static int pick_targets(const struct tc *c, const struct layout *l, int hx, int hy, int tx[3], int ty[3])
 {
     int w = c->m.board_w, h = c->m.board_h, n = 0;
     int *order = malloc(sizeof(int) * (size_t)(w * h));
-    IT_REQUIRE(order != NULL);
+    REQUIRE(order != NULL);
     for (int i = 0; i < w * h; i++)
         order[i] = i;
-    struct it_rng rng;
-    it_rng_seed(&rng, 20240611);
+    struct rng rng;
+    rng_seed(&rng, 20240611);
     for (int i = w * h - 1; i > 0; i--) {
-        int j = (int)it_rng_below(&rng, (uint32_t)i + 1), t = order[i];
+        int j = (int)rng_below(&rng, (uint32_t)i + 1), t = order[i];
         order[i] = order[j];
         order[j] = t;
     }
     uint8_t *taken = calloc((size_t)(w * h), 1);
-    IT_REQUIRE(taken != NULL);
+    REQUIRE(taken != NULL);
     struct blocked_ctx k = {taken, w, 0};
     mirror_each(&c->m, mark_blocked, &k);
-    for (int i = 0; i < w * h && n < 3; i++) {
+    int cx = -1, cy = -1;
+    for (int i = 0; i < w * h && cx < 0; i++) {
         int x = order[i] % w, y = order[i] / w;
-        if (y < 1 || taken[order[i]] || !sq_visible(l, x, y) || !apart(x, y, hx, hy))
+        if (control_square(l, x, y) && !near_strip(hx, hy, x, y)) {
+            cx = x;
+            cy = y;
+        }
+    }
+    for (int i = 0; i < w * h && n < 3 && cx >= 0; i++) {
+        int x = order[i] % w, y = order[i] / w;
+        if (y < 1 || taken[order[i]] || !sq_visible(l, x, y) || !apart(x, y, hx, hy) || near_strip(x, y, cx, cy))
             continue;
         int ok = 1;
         for (int j = 0; j < n; j++)
@@ -1065,26 +997,26 @@ static void case_host_three_bots(void)
     static const char *const names[3] = {"Alice", "Bob", "지수"};
     struct tc *c[3];
     for (int i = 0; i < 3; i++)
-        c[i] = login_or_die(h.port, names[i]);
+        c[i] = tc_join(h.port, names[i]);
     uint64_t last_join = sys_now_ms();
-    require_count(c, 3, 4);
+    tc_require_count(c, 3, 4, "three clients in");
 
     /* The clients walk to squares apart from each other and the host
      * player, so that every square, piece and tag can be checked alone. */
     struct layout l;
     if (game_layout(&h.g, &l) != 0)
-        it_abort();
+        check_abort();
     int tx[3], ty[3];
     if (pick_targets(c[0], &l, (int)h.me.x, (int)h.me.y, tx, ty) != 0) {
-        IT_FAIL("no three squares apart from each other and from (%u,%u) on a %ux%u board", h.me.x, h.me.y,
+        CHECK_FAIL("no three squares apart from each other and from (%u,%u) on a %ux%u board", h.me.x, h.me.y,
                 c[0]->m.board_w, c[0]->m.board_h);
-        it_abort();
+        check_abort();
     }
-    size_t before_last = gp_cursor(&h.g.p);
+    size_t before_last = proc_cursor(&h.g.p);
     for (int i = 0; i < 3; i++) {
-        before_last = gp_cursor(&h.g.p);
+        before_last = proc_cursor(&h.g.p);
         if (walk_client(c[i], tx[i], ty[i]) != 0)
-            it_abort();
+            check_abort();
     }
     /* Each says something; its own SC_CHAT back means everything the host
      * decided before (the walks) has reached it. */
@@ -1092,7 +1024,7 @@ static void case_host_three_bots(void)
     for (int i = 0; i < 3; i++)
         say_and_hear(c[i], lines[i]);
     if (game_wait_frame_after(&h.g, before_last, "the last move") != 0)
-        it_abort();
+        check_abort();
     wait_notices_gone(last_join);
 
     /* Where everyone is, as the clients see it; the window agrees about the
@@ -1101,19 +1033,19 @@ static void case_host_three_bots(void)
     memset(p, 0, sizeof p);
     const char *all[4] = {"HostPlayer", names[0], names[1], names[2]};
     for (int i = 0; i < 4; i++) {
-        const struct mirror_player *mp = find_by_name(&c[0]->m, all[i]);
-        IT_REQUIRE(mp != NULL);
+        const struct mirror_player *mp = tc_find_name(c[0], all[i]);
+        REQUIRE(mp != NULL);
         p[i].x = mp->x;
         p[i].y = mp->y;
         snprintf(p[i].name, sizeof p[i].name, "%s", all[i]);
-        it_note("\"%s\" id %u look %u at (%u,%u)", mp->name, mp->id, mp->look, mp->x, mp->y);
+        check_note("\"%s\" id %u look %u at (%u,%u)", mp->name, mp->id, mp->look, mp->x, mp->y);
     }
     if ((unsigned)p[0].x != h.me.x || (unsigned)p[0].y != h.me.y)
-        IT_FAIL("the window says the host player is at (%u,%u), the clients see (%d,%d)", h.me.x, h.me.y, p[0].x,
+        CHECK_FAIL("the window says the host player is at (%u,%u), the clients see (%d,%d)", h.me.x, h.me.y, p[0].x,
                 p[0].y);
     for (int i = 0; i < 3; i++)
         if (p[i + 1].x != tx[i] || p[i + 1].y != ty[i])
-            IT_FAIL("client %s walked to (%d,%d), client %s sees it at (%d,%d)", names[i], tx[i], ty[i],
+            CHECK_FAIL("client %s walked to (%d,%d), client %s sees it at (%d,%d)", names[i], tx[i], ty[i],
                     c[0]->label, p[i + 1].x, p[i + 1].y);
     if (shoot_and_check(&h.g, "host-three-bots", p, 4, 1, 1) == 0)
         to_docs("host-three-bots");
@@ -1122,10 +1054,10 @@ static void case_host_three_bots(void)
     game_finish(&h.g);
     for (int i = 0; i < 3; i++) {
         if (tc_wait_eof(c[i], it_ms(5000)) != 1)
-            IT_FAIL("client %s: no EOF within %d ms after the GUI host closed", c[i]->label, it_ms(5000));
+            CHECK_FAIL("client %s: no EOF within %d ms after the GUI host closed", c[i]->label, it_ms(5000));
         tc_free(c[i]);
     }
-    xvfb_stop(&X);
+    xvfb_stop(&gui_x);
 }
 
 /* ==== arrow_keys ========================================================= */
@@ -1138,7 +1070,7 @@ static void window_shows(struct hosted *h, int x, int y, size_t from, const char
         return;
     wait_notices_gone(h->obs_joined_ms);
     const struct mirror_player *o = tc_self(h->obs);
-    IT_REQUIRE(o != NULL);
+    REQUIRE(o != NULL);
     struct piece p[2];
     memset(p, 0, sizeof p);
     p[0].x = x;
@@ -1184,23 +1116,23 @@ static int press_and_see(struct hosted *h, int dir, int *x, int *y)
     int tx = *x + step_dx[dir], ty = *y + step_dy[dir];
     tc_drain(h->obs);
     tc_clear(h->obs);
-    if (x_key(&X, &h->g.w, key_name[dir]) != 0)
+    if (x_key(&gui_x, &h->g.w, key_name[dir]) != 0)
         return -1;
     struct pos_pred pp = {h->me.id};
     struct proto_msg m;
     int r = tc_expect_match(h->obs, pred_pos, &pp, it_ms(5000), &m);
     if (r != 1) {
-        IT_FAIL("key %s: the observer saw no SC_POSITION for the host player (id %u) within %d ms", key_name[dir],
+        CHECK_FAIL("key %s: the observer saw no SC_POSITION for the host player (id %u) within %d ms", key_name[dir],
                 h->me.id, it_ms(5000));
-        gp_dump(&h->g.p, 20);
+        proc_dump(&h->g.p, 20);
         return -1;
     }
     if (m.u.pos.x != tx || m.u.pos.y != ty) {
-        IT_FAIL("key %s from (%d,%d): expected SC_POSITION at (%d,%d), got (%u,%u)", key_name[dir], *x, *y, tx, ty,
+        CHECK_FAIL("key %s from (%d,%d): expected SC_POSITION at (%d,%d), got (%u,%u)", key_name[dir], *x, *y, tx, ty,
                 m.u.pos.x, m.u.pos.y);
         return -1;
     }
-    it_note("key %s: the host player moved (%d,%d) -> (%d,%d)", key_name[dir], *x, *y, tx, ty);
+    check_note("key %s: the host player moved (%d,%d) -> (%d,%d)", key_name[dir], *x, *y, tx, ty);
     *x = tx;
     *y = ty;
     return 0;
@@ -1208,12 +1140,9 @@ static int press_and_see(struct hosted *h, int dir, int *x, int *y)
 
 static void case_arrow_keys(void)
 {
-    start_x();
     struct hosted h;
-    hosted_start(&h, "Watcher");
     struct layout l;
-    if (game_layout(&h.g, &l) != 0)
-        it_abort();
+    hosted_open(&h, "Watcher", &l);
     int x = (int)h.me.x, y = (int)h.me.y;
     /* Two presses on different axes. The first goes wherever is free (at
      * an edge with the watcher beside it, one axis may have no free
@@ -1221,35 +1150,30 @@ static void case_arrow_keys(void)
     static const int any[4] = {DIR_RIGHT, DIR_LEFT, DIR_DOWN, DIR_UP};
     static const int horiz[2] = {DIR_RIGHT, DIR_LEFT}, vert[2] = {DIR_DOWN, DIR_UP};
     int d1 = free_dir(h.obs, &l, x, y, any, 4);
-    IT_REQUIRE(d1 >= 0);
-    size_t before_last = gp_cursor(&h.g.p);
+    REQUIRE(d1 >= 0);
+    size_t before_last = proc_cursor(&h.g.p);
     if (press_and_see(&h, d1, &x, &y) == 0) {
         int d2 = free_dir(h.obs, &l, x, y, d1 == DIR_RIGHT || d1 == DIR_LEFT ? vert : horiz, 2);
         if (d2 < 0)
             d2 = free_dir(h.obs, &l, x, y, any, 4);
-        IT_REQUIRE(d2 >= 0);
-        before_last = gp_cursor(&h.g.p);
+        REQUIRE(d2 >= 0);
+        before_last = proc_cursor(&h.g.p);
         if (press_and_see(&h, d2, &x, &y) == 0)
             window_shows(&h, x, y, before_last, "the last key", "arrow-keys");
     }
-    game_finish(&h.g);
-    tc_free(h.obs);
-    xvfb_stop(&X);
+    hosted_close(&h);
 }
 
 /* ==== click_walk ========================================================= */
 
 static void case_click_walk(void)
 {
-    start_x();
     struct hosted h;
-    hosted_start(&h, "Watcher");
     struct layout l;
-    if (game_layout(&h.g, &l) != 0)
-        it_abort();
+    hosted_open(&h, "Watcher", &l);
     int x = (int)h.me.x, y = (int)h.me.y;
     const struct mirror_player *o = tc_self(h.obs);
-    IT_REQUIRE(o != NULL);
+    REQUIRE(o != NULL);
 
     /* A free square 3 or 4 steps away (in squares walked), shown. */
     int tx = -1, ty = -1;
@@ -1261,16 +1185,16 @@ static void case_click_walk(void)
                     tx = nx;
                     ty = ny;
                 }
-    IT_REQUIRE(tx >= 0);
+    REQUIRE(tx >= 0);
     int dist = abs(tx - x) + abs(ty - y);
     int cx, cy;
     sq_centre(&l, tx, ty, &cx, &cy);
-    it_note("click on (%d,%d) at window %d,%d: %d squares from (%d,%d)", tx, ty, cx, cy, dist, x, y);
+    check_note("click on (%d,%d) at window %d,%d: %d squares from (%d,%d)", tx, ty, cx, cy, dist, x, y);
     tc_drain(h.obs);
     tc_clear(h.obs);
-    size_t before_click = gp_cursor(&h.g.p);
-    if (x_click(&X, &h.g.w, cx, cy) != 0)
-        it_abort();
+    size_t before_click = proc_cursor(&h.g.p);
+    if (x_click(&gui_x, &h.g.w, cx, cy) != 0)
+        check_abort();
 
     /* Each SC_POSITION one square on from the last, until the target. */
     struct pos_pred pp = {h.me.id};
@@ -1281,74 +1205,62 @@ static void case_click_walk(void)
         struct proto_msg m;
         int r = tc_expect_match(h.obs, pred_pos, &pp, now >= end ? 0 : (int)(end - now), &m);
         if (r != 1) {
-            IT_FAIL("click walk: after %d steps the host player is at (%d,%d), not at (%d,%d), within %d ms", steps,
+            CHECK_FAIL("click walk: after %d steps the host player is at (%d,%d), not at (%d,%d), within %d ms", steps,
                     px, py, tx, ty, it_ms(5000 + 1000 * dist));
-            gp_dump(&h.g.p, 20);
+            proc_dump(&h.g.p, 20);
             break;
         }
         if (abs(m.u.pos.x - px) + abs(m.u.pos.y - py) != 1)
-            IT_FAIL("click walk: a step from (%d,%d) to (%u,%u) is not one square", px, py, m.u.pos.x, m.u.pos.y);
+            CHECK_FAIL("click walk: a step from (%d,%d) to (%u,%u) is not one square", px, py, m.u.pos.x, m.u.pos.y);
         px = m.u.pos.x;
         py = m.u.pos.y;
         steps++;
     }
     if (px == tx && py == ty) {
-        it_note("click walk: arrived at (%d,%d) in %d steps", tx, ty, steps);
+        check_note("click walk: arrived at (%d,%d) in %d steps", tx, ty, steps);
         if (steps < dist)
-            IT_FAIL("click walk: %d steps for %d squares", steps, dist);
+            CHECK_FAIL("click walk: %d steps for %d squares", steps, dist);
         /* No step beyond the target. */
         struct proto_msg m;
         if (tc_expect_match(h.obs, pred_pos, &pp, it_ms(500), &m) == 1)
-            IT_FAIL("click walk: the piece went on to (%u,%u) after reaching the target (%d,%d)", m.u.pos.x,
+            CHECK_FAIL("click walk: the piece went on to (%u,%u) after reaching the target (%d,%d)", m.u.pos.x,
                     m.u.pos.y, tx, ty);
         window_shows(&h, tx, ty, before_click, "the click", "click-walk");
     }
-    game_finish(&h.g);
-    tc_free(h.obs);
-    xvfb_stop(&X);
+    hosted_close(&h);
 }
 
 /* ==== join_korean ======================================================== */
 
 static const uint8_t kim[] = {0xEA, 0xB9, 0x80, 0xEC, 0xB2, 0xA0, 0xEC, 0x88, 0x98}; /* 김철수 */
 
-static int pred_put_joined(const struct proto_msg *m, void *ctx)
-{
-    (void)ctx;
-    return m->type == SC_PUT_PLAYER && m->u.put.why == PUT_JOINED;
-}
-
 static void case_join_korean(void)
 {
     start_x();
     struct hp host;
     start_headless(&host);
-    struct tc *obs = login_or_die(host.port, "Watcher");
+    struct tc *obs = tc_join(host.port, "Watcher");
     tc_clear(obs);
 
-    char addr[32];
-    snprintf(addr, sizeof addr, "127.0.0.1:%u", (unsigned)host.port);
-    const char *args[] = {"join", addr, "--name", "김철수", NULL};
     struct game g;
-    if (game_start(&g, "gui-join", args) != 0)
-        it_abort();
+    game_join(&g, "gui-join", host.port, "김철수");
     struct joined me;
     if (game_wait_joined(&g, &me) != 0 || game_window(&g) != 0)
-        it_abort();
+        check_abort();
 
     struct proto_msg m;
-    if (tc_expect_match(obs, pred_put_joined, NULL, it_ms(10000), &m) != 1) {
-        IT_FAIL("the observer got no SC_PUT_PLAYER why 1 for the window's player within %d ms", it_ms(10000));
+    if (tc_expect_match(obs, tc_is_join, NULL, it_ms(10000), &m) != 1) {
+        CHECK_FAIL("the observer got no SC_PUT_PLAYER why 1 for the window's player within %d ms", it_ms(10000));
     } else {
         size_t n = strlen(m.u.put.name);
         char hex[3 * PROTO_NAME_LEN + 1] = "";
         for (size_t i = 0; i < n; i++)
             snprintf(hex + 3 * i, 4, "%02X ", (unsigned char)m.u.put.name[i]);
-        it_note("SC_PUT_PLAYER id %u at (%u,%u), name bytes %s", m.u.put.id, m.u.put.x, m.u.put.y, hex);
+        check_note("SC_PUT_PLAYER id %u at (%u,%u), name bytes %s", m.u.put.id, m.u.put.x, m.u.put.y, hex);
         if (n != sizeof kim || memcmp(m.u.put.name, kim, sizeof kim) != 0)
-            IT_FAIL("name bytes: expected EA B9 80 EC B2 A0 EC 88 98, got %s(%zu bytes)", hex, n);
+            CHECK_FAIL("name bytes: expected EA B9 80 EC B2 A0 EC 88 98, got %s(%zu bytes)", hex, n);
         if (m.u.put.id != me.id || m.u.put.x != me.x || m.u.put.y != me.y)
-            IT_FAIL("the window says id %u at (%u,%u), the observer was told id %u at (%u,%u)", me.id, me.x, me.y,
+            CHECK_FAIL("the window says id %u at (%u,%u), the observer was told id %u at (%u,%u)", me.id, me.x, me.y,
                     m.u.put.id, m.u.put.x, m.u.put.y);
     }
     game_wait_screen(&g, "game", it_ms(10000));
@@ -1359,7 +1271,7 @@ static void case_join_korean(void)
         p[0].y = (int)me.y;
         snprintf(p[0].name, sizeof p[0].name, "김철수");
         const struct mirror_player *w = tc_self(obs);
-        IT_REQUIRE(w != NULL);
+        REQUIRE(w != NULL);
         p[1].x = w->x;
         p[1].y = w->y;
         snprintf(p[1].name, sizeof p[1].name, "Watcher");
@@ -1375,27 +1287,20 @@ static void case_join_korean(void)
         r = tc_expect(obs, SC_REMOVE_PLAYER, it_ms(5000), &rm);
     } while (r == 1 && rm.u.remove.id != me.id);
     if (r != 1)
-        IT_FAIL("the observer got no SC_REMOVE_PLAYER for the window's player after it closed");
+        CHECK_FAIL("the observer got no SC_REMOVE_PLAYER for the window's player after it closed");
     tc_free(obs);
-    int code = hp_stop(&host, SIGTERM, it_ms(5000));
-    if (code != 0)
-        IT_FAIL("the headless host: SIGTERM: expected exit status 0, got %d", code);
-    hp_cleanup(&host);
-    xvfb_stop(&X);
+    hp_finish(&host); /* SIGTERM: exit status 0, no sanitizer report */
+    xvfb_stop(&gui_x);
 }
 
 /* ==== errors ============================================================= */
 
 static int file_has(const char *path, const char *needle)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    static char buf[65536];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    return strstr(buf, needle) != NULL;
+    char *text = proc_read_file(path);
+    int has = text && strstr(text, needle) != NULL;
+    free(text);
+    return has;
 }
 
 /* The error line (its message also on stderr), then still running a
@@ -1404,21 +1309,21 @@ static int file_has(const char *path, const char *needle)
 static int expect_error_alive(struct game *g, char *out, size_t cap, const char *when)
 {
     if (game_wait(g, "error", out, cap, it_ms(15000)) != 0) {
-        IT_FAIL("%s: no \"" HOOK "error ...\" line", when);
+        CHECK_FAIL("%s: no \"" HOOK "error ...\" line", when);
         return -1;
     }
-    it_note("%s: %s", when, out);
+    check_note("%s: %s", when, out);
     const char *msg = out + strlen(HOOK "error");
     while (*msg == ' ')
         msg++;
     if (!*msg)
-        IT_FAIL("%s: the error line has no message", when);
+        CHECK_FAIL("%s: the error line has no message", when);
     else if (!file_has(g->p.err_path, msg))
-        IT_FAIL("%s: stderr (%s) does not have the message \"%s\"", when, g->p.err_path, msg);
-    if (gp_wait_exit(&g->p, it_ms(1000)) >= 0) {
-        IT_FAIL("%s: the window quit (status %d) after the error; it should stay open", when,
-                gp_wait_exit(&g->p, 0));
-        gp_dump(&g->p, 20);
+        CHECK_FAIL("%s: stderr (%s) does not have the message \"%s\"", when, g->p.err_path, msg);
+    if (proc_wait_exit(&g->p, it_ms(1000)) >= 0) {
+        CHECK_FAIL("%s: the window quit (status %d) after the error; it should stay open", when,
+                proc_wait_exit(&g->p, 0));
+        proc_dump(&g->p, 20);
         return -1;
     }
     return 0;
@@ -1449,30 +1354,41 @@ static int picture_diff(const struct shot *a, const struct shot *b, int *bx0, in
     return n;
 }
 
+/* The window once its hook lines have settled, the pointer parked:
+ * NAME.root.png (the X screen) and NAME.png (the window) in the
+ * artifacts. 0 with *s (the caller frees it), or -1. */
+static int window_picture(struct game *g, const char *name, struct shot *s)
+{
+    char path[600];
+    if (game_window(g) != 0)
+        return -1;
+    proc_wait_quiet(&g->p, HOOK, it_ms(500), it_ms(3000));
+    x_park_pointer(&gui_x, &g->w);
+    snprintf(path, sizeof path, "%s/%s.root.png", gui_art, name);
+    if (shot_take(&gui_x, &g->w, path, s) != 0)
+        return -1;
+    snprintf(path, sizeof path, "%s/%s.png", gui_art, name);
+    shot_save_window(s, path);
+    return 0;
+}
+
 static void errors_join_refused(void)
 {
-    uint16_t port = closed_port();
+    uint16_t port = it_closed_port();
     char addr[32];
     snprintf(addr, sizeof addr, "127.0.0.1:%u", (unsigned)port);
-    const char *args[] = {"join", addr, "--name", "Tester", NULL};
     struct game g;
-    if (game_start(&g, "gui-refused", args) != 0)
-        it_abort();
+    game_join(&g, "gui-refused", port, "Tester");
     char line[512];
     if (expect_error_alive(&g, line, sizeof line, "join a closed port") == 0) {
+        if (!it_has_ci(line, "refused") || !strstr(line, addr))
+            CHECK_FAIL("join a closed port: expected an error line saying \"refused\" and naming %s, got: %s", addr,
+                       line);
         /* the window goes back to the start screen */
         game_wait_screen(&g, "start", it_ms(5000));
-        if (game_window(&g) == 0) {
-            struct shot s;
-            char path[600];
-            snprintf(path, sizeof path, "%s/errors-refused.root.png", art);
-            x_park_pointer(&X, &g.w);
-            if (shot_take(&X, &g.w, path, &s) == 0) {
-                snprintf(path, sizeof path, "%s/errors-refused.png", art);
-                shot_save_window(&s, path);
-                shot_free(&s);
-            }
-        }
+        struct shot s;
+        if (window_picture(&g, "errors-refused", &s) == 0)
+            shot_free(&s);
     }
     game_finish(&g);
 }
@@ -1490,105 +1406,75 @@ static void errors_port_in_use(void)
     struct shot s0;
     int have_base = 0;
     if (game_start_env(&base, "gui-start", none, "USER=Tester") != 0) /* the name field's default */
-        it_abort();
-    if (game_wait_screen(&base, "start", it_ms(20000)) == 0 && game_window(&base) == 0) {
-        gp_wait_quiet(&base.p, HOOK, it_ms(500), it_ms(3000));
-        char path[600];
-        snprintf(path, sizeof path, "%s/errors-start.root.png", art);
-        x_park_pointer(&X, &base.w);
-        have_base = shot_take(&X, &base.w, path, &s0) == 0;
-    }
+        check_abort();
+    if (game_wait_screen(&base, "start", it_ms(20000)) == 0)
+        have_base = window_picture(&base, "errors-start", &s0) == 0;
     game_finish(&base);
 
     const char *args[] = {"host", "--name", "Tester", "--port", port, NULL};
     struct game g;
     if (game_start(&g, "gui-inuse", args) != 0)
-        it_abort();
+        check_abort();
     char line[512];
+    struct shot s;
     if (expect_error_alive(&g, line, sizeof line, "host on a port in use") == 0) {
         if (!it_has_ci(line, port) && !it_has_ci(line, "in use"))
-            IT_FAIL("host on a port in use: the error line names neither the port %s nor \"in use\": %s", port, line);
+            CHECK_FAIL("host on a port in use: the error line names neither the port %s nor \"in use\": %s", port,
+                       line);
         /* It is in the window too: the picture differs from the plain
          * start screen by at least a line of text. */
-        if (game_window(&g) == 0) {
-            gp_wait_quiet(&g.p, HOOK, it_ms(500), it_ms(3000));
-            struct shot s;
-            char path[600];
-            snprintf(path, sizeof path, "%s/errors-in-use.root.png", art);
-            x_park_pointer(&X, &g.w);
-            if (shot_take(&X, &g.w, path, &s) == 0) {
-                snprintf(path, sizeof path, "%s/errors-in-use.png", art);
-                shot_save_window(&s, path);
-                if (have_base) {
-                    int x0, y0, x1, y1;
-                    int n = picture_diff(&s, &s0, &x0, &y0, &x1, &y1);
-                    if (n < 0)
-                        IT_FAIL("host on a port in use: the window is %dx%d, the start screen was %dx%d", s.ww, s.wh,
-                                s0.ww, s0.wh);
-                    else if (n < 1000 || x1 - x0 < 200)
-                        IT_FAIL("host on a port in use: the window differs from the plain start screen in %d "
-                                "pixels, in %d,%d..%d,%d: expected a line of text (>= 1000 pixels, >= 200 wide); "
-                                "the error is not shown (%s)",
-                                n, x0, y0, x1, y1, path);
-                    else
-                        it_note("host on a port in use: %d pixels differ from the plain start screen, in %d,%d..%d,%d",
-                                n, x0, y0, x1, y1);
-                }
-                shot_free(&s);
+        if (window_picture(&g, "errors-in-use", &s) == 0) {
+            if (have_base) {
+                int x0, y0, x1, y1;
+                int n = picture_diff(&s, &s0, &x0, &y0, &x1, &y1);
+                if (n < 0)
+                    CHECK_FAIL("host on a port in use: the window is %dx%d, the start screen was %dx%d", s.ww, s.wh,
+                               s0.ww, s0.wh);
+                else if (n < 1000 || x1 - x0 < 200)
+                    CHECK_FAIL("host on a port in use: the window differs from the plain start screen in %d "
+                               "pixels, in %d,%d..%d,%d: expected a line of text (>= 1000 pixels, >= 200 wide); "
+                               "the error is not shown (%s/errors-in-use.png)",
+                               n, x0, y0, x1, y1, gui_art);
+                else
+                    check_note("host on a port in use: %d pixels differ from the plain start screen, in "
+                               "%d,%d..%d,%d",
+                               n, x0, y0, x1, y1);
             }
+            shot_free(&s);
         }
     }
     if (have_base)
         shot_free(&s0);
     game_finish(&g);
     /* The headless host did not notice. */
-    struct tc *c = login_or_die(host.port, "still-there");
+    struct tc *c = tc_join(host.port, "still-there");
     tc_free(c);
-    int code = hp_stop(&host, SIGTERM, it_ms(5000));
-    if (code != 0)
-        IT_FAIL("the headless host: SIGTERM: expected exit status 0, got %d", code);
-    hp_cleanup(&host);
+    hp_finish(&host); /* SIGTERM: exit status 0, no sanitizer report */
 }
 
 static void errors_host_quits(void)
 {
     struct hp host;
     start_headless(&host);
-    char addr[32];
-    snprintf(addr, sizeof addr, "127.0.0.1:%u", (unsigned)host.port);
-    const char *args[] = {"join", addr, "--name", "Tester", NULL};
     struct game g;
-    if (game_start(&g, "gui-hostquits", args) != 0)
-        it_abort();
+    game_join(&g, "gui-hostquits", host.port, "Tester");
     struct joined me;
     if (game_wait_joined(&g, &me) != 0 || game_wait_screen(&g, "game", it_ms(10000)) != 0) {
         game_finish(&g);
         hp_cleanup(&host);
         return;
     }
-    int code = hp_stop(&host, SIGTERM, it_ms(5000));
-    if (code != 0)
-        IT_FAIL("the headless host: SIGTERM: expected exit status 0, got %d", code);
-    hp_cleanup(&host);
+    hp_finish(&host); /* SIGTERM: exit status 0, no sanitizer report */
     char line[512];
     if (expect_error_alive(&g, line, sizeof line, "the host quits mid-game") == 0) {
         if (!it_has_ci(line, "closed"))
-            IT_FAIL("the host quits mid-game: expected an error line containing \"closed\", got: %s", line);
+            CHECK_FAIL("the host quits mid-game: expected an error line containing \"closed\", got: %s", line);
         char scr[64] = "?";
         last_screen(&g, scr, sizeof scr);
-        it_note("the host quits mid-game: the window is on its \"%s\" screen", scr);
-        if (game_window(&g) == 0) {
-            gp_wait_quiet(&g.p, HOOK, it_ms(500), it_ms(3000));
-            struct shot s;
-            char path[600];
-            snprintf(path, sizeof path, "%s/errors-host-quits.root.png", art);
-            x_park_pointer(&X, &g.w);
-            if (shot_take(&X, &g.w, path, &s) == 0) {
-                snprintf(path, sizeof path, "%s/errors-host-quits.png", art);
-                shot_save_window(&s, path);
-                shot_free(&s);
-            }
-        }
+        check_note("the host quits mid-game: the window is on its \"%s\" screen", scr);
+        struct shot s;
+        if (window_picture(&g, "errors-host-quits", &s) == 0)
+            shot_free(&s);
     }
     game_finish(&g);
 }
@@ -1599,17 +1485,12 @@ static void case_errors(void)
     errors_join_refused();
     errors_port_in_use();
     errors_host_quits();
-    xvfb_stop(&X);
+    xvfb_stop(&gui_x);
 }
 
 /* ==== main =============================================================== */
 
-struct gui_case {
-    const char *name;
-    void (*fn)(void);
-};
-
-static const struct gui_case cases[] = {
+static const struct check_case cases[] = {
     {"host_three_bots", case_host_three_bots},
     {"arrow_keys", case_arrow_keys},
     {"click_walk", case_click_walk},
@@ -1628,67 +1509,19 @@ static int usage(void)
 int main(int argc, char **argv)
 {
     const char *only = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--game") == 0 && i + 1 < argc)
-            game_path = argv[++i];
-        else if (strcmp(argv[i], "--case") == 0 && i + 1 < argc)
-            only = argv[++i];
-        else if (strcmp(argv[i], "--artifacts") == 0 && i + 1 < argc)
-            artifacts_root = argv[++i];
-        else if (strcmp(argv[i], "--docs") == 0 && i + 1 < argc)
-            docs_dir = argv[++i];
-        else if (strcmp(argv[i], "--lsan-suppressions") == 0 && i + 1 < argc)
-            lsan_supp = argv[++i];
-        else if (strcmp(argv[i], "--list") == 0) {
-            for (const struct gui_case *c = cases; c->name; c++)
-                puts(c->name);
-            return 0;
-        } else
-            return usage();
-    }
+    const struct check_option opts[] = {{"--game", &game_path},
+                                        {"--case", &only},
+                                        {"--artifacts", &artifacts_root},
+                                        {"--docs", &docs_dir},
+                                        {"--lsan-suppressions", &lsan_supp},
+                                        {NULL, NULL}};
+    int parsed = check_options(argc, argv, opts, cases);
+    if (parsed != 0)
+        return parsed > 0 ? 0 : usage();
+    /* The headless hosts are the same program: it_host_argv. */
     if (!game_path || it_set_host(game_path) != 0)
         return usage();
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    static const char *const needed[] = {"Xvfb", "xdotool", "import", NULL};
-    for (int i = 0; needed[i]; i++) {
-        if (!have_program(needed[i])) {
-            printf("SKIP: %s is not installed: the GUI tests need Xvfb, xdotool and ImageMagick's import "
-                   "(apt-get install xvfb xdotool imagemagick); nothing was run\n",
-                   needed[i]);
-            return 77;
-        }
-    }
     it_backend = "epoll";
-    it_init();
-    gp_init();
-    if (!(IMG_Init(IMG_INIT_PNG) & IMG_INIT_PNG)) {
-        fprintf(stderr, "guitest: SDL2_image cannot read PNG: %s\n", IMG_GetError());
-        return 1;
-    }
-
-    int ran = 0, failed = 0;
-    for (const struct gui_case *c = cases; c->name; c++) {
-        if (only && strcmp(only, c->name) != 0)
-            continue;
-        int before = it_failures;
-        it_case_name = c->name;
-        snprintf(art, sizeof art, "%s/%s", artifacts_root, c->name);
-        mkdir_p(art);
-        alarm(170);
-        uint64_t t0 = sys_now_ms();
-        c->fn();
-        xvfb_stop(&X);
-        ran++;
-        if (it_failures != before)
-            failed++;
-        printf("%s %s (%llu ms; artifacts in %s)\n", it_failures == before ? "ok  " : "FAIL", c->name,
-               (unsigned long long)(sys_now_ms() - t0), art);
-    }
-    IMG_Quit();
-    if (ran == 0) {
-        fprintf(stderr, "no case named %s\n", only ? only : "(any)");
-        return 2;
-    }
-    printf("%d passed, %d failed\n", ran - failed, failed);
-    return failed ? 1 : 0;
+    int rc = gui_init("guitest");
+    return rc ? rc : gui_run(cases, only, artifacts_root);
 }

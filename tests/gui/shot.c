@@ -13,8 +13,6 @@
 #include <SDL.h>
 #include <SDL_image.h>
 
-#include "harness.h"
-
 int shot_take(struct xvfb *x, const struct xwin *w, const char *path, struct shot *s)
 {
     memset(s, 0, sizeof *s);
@@ -22,20 +20,20 @@ int shot_take(struct xvfb *x, const struct xwin *w, const char *path, struct sho
     char out[1024];
     char *argv[] = {"import", "-window", "root", s->path, NULL};
     char *env[] = {x->env_display, NULL};
-    int code = run_tool(argv, env, it_ms(20000), out, sizeof out);
+    int code = proc_run(argv, env, it_ms(20000), out, sizeof out);
     if (code != 0) {
-        IT_FAIL("import -window root %s: %s %d: %s", path, code < 0 ? "timeout" : "exit", code, out);
+        CHECK_FAIL("import -window root %s: %s %d: %s", path, code < 0 ? "timeout" : "exit", code, out);
         return -1;
     }
     SDL_Surface *img = IMG_Load(path);
     if (!img) {
-        IT_FAIL("cannot load the screenshot %s: %s", path, IMG_GetError());
+        CHECK_FAIL("cannot load the screenshot %s: %s", path, IMG_GetError());
         return -1;
     }
     SDL_Surface *rgba = SDL_ConvertSurfaceFormat(img, SDL_PIXELFORMAT_RGBA32, 0);
     SDL_FreeSurface(img);
     if (!rgba) {
-        IT_FAIL("cannot convert the screenshot %s: %s", path, SDL_GetError());
+        CHECK_FAIL("cannot convert the screenshot %s: %s", path, SDL_GetError());
         return -1;
     }
     s->w = rgba->w;
@@ -43,7 +41,7 @@ int shot_take(struct xvfb *x, const struct xwin *w, const char *path, struct sho
     s->px = malloc((size_t)s->w * (size_t)s->h * 4);
     if (!s->px) {
         SDL_FreeSurface(rgba);
-        IT_FAIL("out of memory");
+        CHECK_FAIL("out of memory");
         return -1;
     }
     for (int y = 0; y < s->h; y++)
@@ -82,7 +80,7 @@ int shot_save_window(const struct shot *s, const char *path)
     int r = IMG_SavePNG(out, path);
     SDL_FreeSurface(out);
     if (r != 0)
-        IT_FAIL("cannot save %s: %s", path, IMG_GetError());
+        CHECK_FAIL("cannot save %s: %s", path, IMG_GetError());
     return r == 0 ? 0 : -1;
 }
 
@@ -109,49 +107,58 @@ int rgb_dist(struct rgb a, struct rgb b)
     return d;
 }
 
-static int median_of(int *v, int n)
+int shot_median_of(const int *v, int n)
 {
     /* counting sort: the values are bytes */
     int hist[256] = {0};
     for (int i = 0; i < n; i++)
-        hist[v[i]]++;
+        hist[v[i] & 255]++;
     int seen = 0;
     for (int i = 0; i < 256; i++) {
         seen += hist[i];
         if (seen * 2 > n)
             return i;
     }
-    return 255;
+    return -1;
 }
 
-struct rgb shot_median(const struct shot *s, int x0, int y0, int x1, int y1)
+struct rgb shot_median_rects(const struct shot *s, const int (*rects)[4], int nrects)
 {
     struct rgb m = {-1, -1, -1};
-    int n = 0, cap = (x1 - x0) * (y1 - y0);
+    int n = 0, cap = 0;
+    for (int k = 0; k < nrects; k++)
+        if (rects[k][2] > rects[k][0] && rects[k][3] > rects[k][1])
+            cap += (rects[k][2] - rects[k][0]) * (rects[k][3] - rects[k][1]);
     if (cap <= 0)
         return m;
     int *r = malloc(sizeof(int) * (size_t)cap * 3);
     if (!r)
         return m;
     int *g = r + cap, *b = g + cap;
-    for (int y = y0; y < y1; y++) {
-        for (int x = x0; x < x1; x++) {
-            struct rgb c = shot_at(s, x, y);
-            if (c.r < 0)
-                continue;
-            r[n] = c.r;
-            g[n] = c.g;
-            b[n] = c.b;
-            n++;
-        }
-    }
+    for (int k = 0; k < nrects; k++)
+        for (int y = rects[k][1]; y < rects[k][3]; y++)
+            for (int x = rects[k][0]; x < rects[k][2]; x++) {
+                struct rgb c = shot_at(s, x, y);
+                if (c.r < 0)
+                    continue;
+                r[n] = c.r;
+                g[n] = c.g;
+                b[n] = c.b;
+                n++;
+            }
     if (n > 0) {
-        m.r = median_of(r, n);
-        m.g = median_of(g, n);
-        m.b = median_of(b, n);
+        m.r = shot_median_of(r, n);
+        m.g = shot_median_of(g, n);
+        m.b = shot_median_of(b, n);
     }
     free(r);
     return m;
+}
+
+struct rgb shot_median(const struct shot *s, int x0, int y0, int x1, int y1)
+{
+    const int rect[1][4] = {{x0, y0, x1, y1}};
+    return shot_median_rects(s, rect, 1);
 }
 
 int shot_count_far(const struct shot *s, int x0, int y0, int x1, int y1, struct rgb ref, int dist, int *total)

@@ -12,44 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include "harness.h"
-
-
-/* Xvfb needs the pipe's write end as a plain descriptor number, so this
- * one is spawned here rather than through gp_spawn. */
-static pid_t spawn_xvfb(char *const argv[], int log_fd, int pass_fd)
-{
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(127);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull > 0) {
-            dup2(devnull, 0);
-            close(devnull);
-        }
-        dup2(log_fd, 1);
-        dup2(log_fd, 2);
-        if (pass_fd == 3)
-            fcntl(3, F_SETFD, 0);
-        else
-            dup2(pass_fd, 3);
-        syscall(SYS_close_range, 4u, ~0u, 0u);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    return pid;
-}
 
 int xvfb_start(struct xvfb *x, const char *dir, int width, int height)
 {
@@ -60,35 +24,36 @@ int xvfb_start(struct xvfb *x, const char *dir, int width, int height)
     snprintf(x->log_path, sizeof x->log_path, "%s/xvfb.log", dir);
     int log = open(x->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (log < 0) {
-        IT_FAIL("%s: %s", x->log_path, strerror(errno));
+        CHECK_FAIL("%s: %s", x->log_path, strerror(errno));
         return -1;
     }
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0) {
         close(log);
-        IT_FAIL("pipe: %s", strerror(errno));
+        CHECK_FAIL("pipe: %s", strerror(errno));
         return -1;
     }
     char screen[32];
     snprintf(screen, sizeof screen, "%dx%dx24", width, height);
     char *argv[] = {"Xvfb", "-screen", "0", screen, "-nolisten", "tcp", "-noreset", "-displayfd", "3", NULL};
-    x->pid = spawn_xvfb(argv, log, p[1]);
+    /* -displayfd: the pipe's write end as a plain descriptor (3). */
+    x->pid = proc_fork_exec(argv, NULL, log, log, p[1]);
     close(log);
     close(p[1]);
     if (x->pid <= 0) {
         close(p[0]);
         x->pid = 0;
-        IT_FAIL("cannot start Xvfb: %s", strerror(errno));
+        CHECK_FAIL("cannot start Xvfb: %s", strerror(errno));
         return -1;
     }
     /* Xvfb is SIGTERMed at exit so that it removes its lock file. */
-    gp_register(x->pid, SIGTERM);
+    proc_register(x->pid, SIGTERM);
 
     /* -displayfd: the server writes "N\n" once it accepts connections. */
     char buf[32];
     size_t len = 0;
-    uint64_t end = sys_now_ms() + (uint64_t)it_ms(15000);
-    while (sys_now_ms() < end && len < sizeof buf - 1) {
+    uint64_t end = proc_now_ms() + (uint64_t)it_ms(15000);
+    while (proc_now_ms() < end && len < sizeof buf - 1) {
         struct pollfd pf = {.fd = p[0], .events = POLLIN};
         if (poll(&pf, 1, 100) > 0) {
             ssize_t r = read(p[0], buf + len, sizeof buf - 1 - len);
@@ -107,14 +72,14 @@ int xvfb_start(struct xvfb *x, const char *dir, int width, int height)
     close(p[0]);
     buf[len] = 0;
     if (!strchr(buf, '\n')) {
-        IT_FAIL("Xvfb gave no display number within %d ms (log %s)", it_ms(15000), x->log_path);
+        CHECK_FAIL("Xvfb gave no display number within %d ms (log %s)", it_ms(15000), x->log_path);
         xvfb_stop(x);
         return -1;
     }
     x->display = atoi(buf);
     snprintf(x->name, sizeof x->name, ":%d", x->display);
     snprintf(x->env_display, sizeof x->env_display, "DISPLAY=:%d", x->display);
-    it_note("Xvfb pid %d on display :%d (%dx%d)", (int)x->pid, x->display, width, height);
+    check_note("Xvfb pid %d on display :%d (%dx%d)", (int)x->pid, x->display, width, height);
     return 0;
 }
 
@@ -125,15 +90,15 @@ void xvfb_stop(struct xvfb *x)
     kill(x->pid, SIGTERM);
     for (int i = 0; i < 300; i++) {
         if (waitpid(x->pid, NULL, WNOHANG) == x->pid) {
-            gp_unregister(x->pid);
+            proc_unregister(x->pid);
             x->pid = 0;
             return;
         }
-        sys_sleep_ms(10);
+        proc_sleep_ms(10);
     }
     kill(x->pid, SIGKILL);
     waitpid(x->pid, NULL, 0);
-    gp_unregister(x->pid);
+    proc_unregister(x->pid);
     x->pid = 0;
 }
 
@@ -147,9 +112,9 @@ static int xdo(struct xvfb *x, char *const argv[], int timeout_ms, char *out, si
         out = local;
         cap = sizeof local;
     }
-    int code = run_tool(argv, env, timeout_ms, out, cap);
-    if (code != 0 && it_verbose)
-        fprintf(stderr, "  [%s] %s %s: exit %d: %s\n", it_case_name, argv[0], argv[1], code, out);
+    int code = proc_run(argv, env, timeout_ms, out, cap);
+    if (code != 0 && check_verbose)
+        fprintf(stderr, "  [%s] %s %s: exit %d: %s\n", check_case_name, argv[0], argv[1], code, out);
     return code;
 }
 
@@ -171,7 +136,7 @@ int x_geometry(struct xvfb *x, struct xwin *w)
     char out[1024];
     char *argv[] = {"xdotool", "getwindowgeometry", w->id, NULL};
     if (xdo(x, argv, it_ms(5000), out, sizeof out) != 0 || parse_geometry(out, w) != 0) {
-        IT_FAIL("xdotool getwindowgeometry %s: %s", w->id, out);
+        CHECK_FAIL("xdotool getwindowgeometry %s: %s", w->id, out);
         return -1;
     }
     return 0;
@@ -187,13 +152,13 @@ int x_find_window(struct xvfb *x, pid_t pid, struct xwin *w, int timeout_ms)
                     "--name", "^Pawn Party", NULL};
     int code = xdo(x, argv, timeout_ms, out, sizeof out);
     if (code != 0) {
-        IT_FAIL("no visible \"Pawn Party\" window of pid %d within %d ms (xdotool %s %d: %s)", (int)pid, timeout_ms,
+        CHECK_FAIL("no visible \"Pawn Party\" window of pid %d within %d ms (xdotool %s %d: %s)", (int)pid, timeout_ms,
                 code < 0 ? "timeout" : "exit", code, out);
         return -1;
     }
     size_t n = strspn(out, "0123456789");
     if (n == 0 || n >= sizeof w->id) {
-        IT_FAIL("xdotool search printed no window id: \"%s\"", out);
+        CHECK_FAIL("xdotool search printed no window id: \"%s\"", out);
         return -1;
     }
     memcpy(w->id, out, n);
@@ -212,7 +177,7 @@ int x_key(struct xvfb *x, const struct xwin *w, const char *key)
     char *argv[] = {"xdotool", "windowfocus", id, "key", "--delay", "40", k, NULL};
     int code = xdo(x, argv, it_ms(5000), NULL, 0);
     if (code != 0)
-        IT_FAIL("xdotool windowfocus %s key %s: exit %d", id, key, code);
+        CHECK_FAIL("xdotool windowfocus %s key %s: exit %d", id, key, code);
     return code == 0 ? 0 : -1;
 }
 
@@ -225,7 +190,7 @@ int x_click(struct xvfb *x, const struct xwin *w, int wx, int wy)
     char *argv[] = {"xdotool", "windowfocus", id, "mousemove", xs, ys, "click", "1", NULL};
     int code = xdo(x, argv, it_ms(5000), NULL, 0);
     if (code != 0)
-        IT_FAIL("xdotool mousemove %s %s click 1: exit %d", xs, ys, code);
+        CHECK_FAIL("xdotool mousemove %s %s click 1: exit %d", xs, ys, code);
     return code == 0 ? 0 : -1;
 }
 

@@ -4,17 +4,13 @@
  */
 #include "harness.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <arpa/inet.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
-#include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,28 +18,21 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <dirent.h>
 #include <unistd.h>
 
-extern char **environ;
-
-/* ==== configuration and reporting ======================================= */
+/* ==== configuration ====================================================== */
 
 char *it_host_argv[IT_MAX_PREFIX];
 int it_host_argc;
 const char *it_backend = "epoll";
-const char *it_case_name = "(none)";
-int it_failures;
-int it_verbose;
 
 static int slow_factor = 1;
 
-/* Every host this process started, so that a failure or the watchdog can
- * kill exactly those (by PID) and nothing else. */
+/* Every host this program started, so that a failure can tell that one
+ * has died and an abort can show and keep their logs. (The toolkit's kill
+ * list kills them, by PID, whatever happens.) */
 #define MAX_HOSTS 16
 static struct hp *hosts[MAX_HOSTS];
-static volatile pid_t host_pids[MAX_HOSTS];
-static volatile pid_t tool_pid;
 
 int it_set_host(const char *cmd)
 {
@@ -79,21 +68,73 @@ int it_stop_signal(void)
     return it_host_is_windows() ? SIGINT : SIGTERM;
 }
 
-static void kill_ours(void)
+int it_ms(int ms)
 {
-    for (int i = 0; i < MAX_HOSTS; i++)
-        if (host_pids[i] > 0)
-            kill(host_pids[i], SIGKILL);
-    if (tool_pid > 0)
-        kill(tool_pid, SIGKILL);
+    return ms * slow_factor;
 }
 
-static void on_fatal_signal(int sig)
+int it_slow_factor(void)
 {
-    static const char msg[] = "itest: watchdog/signal: killing the hosts it started\n";
-    kill_ours();
-    (void)!write(2, msg, sizeof msg - 1);
-    _exit(sig == SIGALRM ? 1 : 128 + sig);
+    return slow_factor;
+}
+
+int it_has_ci(const char *hay, const char *needle)
+{
+    return strcasestr(hay, needle) != NULL;
+}
+
+const char *it_login_result(int r)
+{
+    switch (r) {
+    case -1: return "no answer";
+    case 0: return "SC_LOGIN_OK";
+    case FAIL_FULL: return "SC_LOGIN_FAIL 1 (full)";
+    case FAIL_VERSION: return "SC_LOGIN_FAIL 2 (version)";
+    case FAIL_NAME: return "SC_LOGIN_FAIL 3 (bad name)";
+    case FAIL_TAKEN: return "SC_LOGIN_FAIL 4 (name taken)";
+    default: return "SC_LOGIN_FAIL ?";
+    }
+}
+
+uint16_t it_closed_port(void)
+{
+    sys_socket s;
+    uint16_t port = 0;
+    REQUIRE_INT(sys_listen("127.0.0.1", 0, 1, &s, &port), 0);
+    sys_close(s);
+    return port;
+}
+
+/* ==== reporting ========================================================== */
+
+/* A failure is often the host having died (a crash, a sanitizer abort):
+ * say so, with its log, instead of leaving only timeouts to read. */
+static void note_dead_hosts(void)
+{
+    for (int i = 0; i < MAX_HOSTS; i++) {
+        struct hp *h = hosts[i];
+        if (!h || h->dumped || h->p.pid <= 0 || h->p.reaped || proc_wait_exit(&h->p, 0) < 0)
+            continue;
+        int st = h->p.wstatus;
+        if (WIFSIGNALED(st))
+            fprintf(stderr, "  note: the host (pid %d) has died of signal %d\n", (int)h->p.pid, WTERMSIG(st));
+        else
+            fprintf(stderr, "  note: the host (pid %d) has exited with status %d\n", (int)h->p.pid, WEXITSTATUS(st));
+        hp_log_dump(h, 0, "host stderr (it is gone)");
+        h->dumped = 1;
+    }
+}
+
+/* Before a REQUIRE ends the program: every host's log, once. */
+static void abort_hosts(void)
+{
+    for (int i = 0; i < MAX_HOSTS; i++) {
+        if (hosts[i]) {
+            if (!hosts[i]->dumped)
+                hp_log_dump(hosts[i], 0, "host log (case aborted)");
+            hp_cleanup(hosts[i]);
+        }
+    }
 }
 
 #if defined(__has_feature)
@@ -115,9 +156,8 @@ static void on_fatal_signal(int sig)
 void it_init(void)
 {
     sys_init();
-    signal(SIGPIPE, SIG_IGN);
-    /* Discovery must never leave the machine: set it for every child. */
-    setenv("PAWNPARTY_DISCOVERY_ADDR", "127.0.0.1", 1);
+    proc_init();
+    check_set_hooks(note_dead_hosts, abort_hosts);
 #if defined(IT_TSAN)
     slow_factor = 5;
 #elif defined(IT_SANITIZED)
@@ -126,139 +166,21 @@ void it_init(void)
     const char *s = getenv("PAWN_ITEST_SLOW");
     if (s && atoi(s) > 0)
         slow_factor = atoi(s);
-    const char *v = getenv("PAWN_ITEST_VERBOSE");
-    if (v && *v && *v != '0')
-        it_verbose = 1;
-    /* CTest gives every case 180 s; stop a little before, killing our own
-     * hosts so that nothing outlives the test. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_fatal_signal;
-    sigaction(SIGALRM, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    alarm(170);
 }
 
-int it_ms(int ms)
-{
-    return ms * slow_factor;
-}
-
-int it_slow_factor(void)
-{
-    return slow_factor;
-}
-
-static void unregister_pid(pid_t pid);
-
-/* A failure is often the host having died (a crash, a sanitizer abort):
- * say so, with its log, instead of leaving only timeouts to read. */
-static void note_dead_hosts(void)
-{
-    for (int i = 0; i < MAX_HOSTS; i++) {
-        struct hp *h = hosts[i];
-        int st;
-        if (!h || h->reaped || h->pid <= 0 || waitpid(h->pid, &st, WNOHANG) != h->pid)
-            continue;
-        h->reaped = 1;
-        h->wstatus = st;
-        unregister_pid(h->pid);
-        if (WIFSIGNALED(st))
-            fprintf(stderr, "  note: the host (pid %d) has died of signal %d\n", (int)h->pid, WTERMSIG(st));
-        else
-            fprintf(stderr, "  note: the host (pid %d) has exited with status %d\n", (int)h->pid, WEXITSTATUS(st));
-        hp_log_dump(h, 0, "host stderr (it is gone)");
-        h->dumped = 1;
-    }
-}
-
-void it_fail_at(const char *file, int line, const char *fmt, ...)
-{
-    const char *base = strrchr(file, '/');
-    va_list ap;
-    it_failures++;
-    fflush(stdout);
-    fprintf(stderr, "FAIL %s (%s:%d): ", it_case_name, base ? base + 1 : file, line);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    note_dead_hosts();
-    fflush(stderr);
-}
-
-void it_note(const char *fmt, ...)
-{
-    va_list ap;
-    printf("  [%s] ", it_case_name);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    putchar('\n');
-    fflush(stdout);
-}
-
-_Noreturn void it_abort(void)
-{
-    for (int i = 0; i < MAX_HOSTS; i++) {
-        if (hosts[i]) {
-            if (!hosts[i]->dumped)
-                hp_log_dump(hosts[i], 0, "host log (case aborted)");
-            hp_cleanup(hosts[i]);
-        }
-    }
-    kill_ours();
-    printf("FAIL %s\n0 passed, 1 failed\n", it_case_name);
-    fflush(stdout);
-    exit(1);
-}
-
-int it_has_ci(const char *hay, const char *needle)
-{
-    return strcasestr(hay, needle) != NULL;
-}
-
-/* ==== random ============================================================= */
-
-void it_rng_seed(struct it_rng *r, uint64_t seed)
-{
-    r->s = seed ? seed : 0x9e3779b97f4a7c15ull;
-}
-
-uint32_t it_rng_next(struct it_rng *r)
-{
-    /* splitmix64 */
-    uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return (uint32_t)((z ^ (z >> 31)) >> 16);
-}
-
-uint32_t it_rng_below(struct it_rng *r, uint32_t n)
-{
-    return n ? it_rng_next(r) % n : 0;
-}
-
-/* ==== processes ========================================================== */
+/* ==== the host process =================================================== */
 
 static void register_host(struct hp *h)
 {
+    for (int i = 0; i < MAX_HOSTS; i++)
+        if (hosts[i] == h)
+            return;
     for (int i = 0; i < MAX_HOSTS; i++) {
         if (!hosts[i]) {
             hosts[i] = h;
-            host_pids[i] = h->pid;
             return;
         }
     }
-}
-
-static void unregister_pid(pid_t pid)
-{
-    for (int i = 0; i < MAX_HOSTS; i++)
-        if (host_pids[i] == pid)
-            host_pids[i] = 0;
 }
 
 static void unregister_host(struct hp *h)
@@ -284,97 +206,6 @@ static char **build_argv(const char *const *tail)
     return argv;
 }
 
-static void print_argv(const char *what, char **argv)
-{
-    if (!it_verbose)
-        return;
-    printf("  [%s] %s:", it_case_name, what);
-    for (char **a = argv; *a; a++)
-        printf(" %s", *a);
-    putchar('\n');
-}
-
-/* Spawns argv with stdin from /dev/null, stdout to the pipe out_wr (or to
- * out_path when out_wr < 0) and stderr to err_path (or to stdout when
- * err_path is NULL). Every other descriptor of ours is closed in the
- * child, so it never holds a test client's socket open. */
-static pid_t spawn(char **argv, int out_wr, const char *out_path, const char *err_path)
-{
-    posix_spawn_file_actions_t fa;
-    pid_t pid = -1;
-    if (posix_spawn_file_actions_init(&fa) != 0)
-        return -1;
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    if (out_wr >= 0)
-        posix_spawn_file_actions_adddup2(&fa, out_wr, 1);
-    else
-        posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (err_path)
-        posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    else
-        posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-    int e = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (e != 0) {
-        IT_FAIL("posix_spawnp %s: %s", argv[0], strerror(e));
-        return -1;
-    }
-    return pid;
-}
-
-static int status_code(int wstatus)
-{
-    if (WIFEXITED(wstatus))
-        return WEXITSTATUS(wstatus);
-    if (WIFSIGNALED(wstatus))
-        return 128 + WTERMSIG(wstatus);
-    return 255;
-}
-
-/* waitpid with a timeout: 1 reaped (*wstatus), 0 still running. */
-static int wait_pid(pid_t pid, int *wstatus, int timeout_ms)
-{
-    uint64_t end = sys_now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
-    for (;;) {
-        pid_t r = waitpid(pid, wstatus, WNOHANG);
-        if (r == pid)
-            return 1;
-        if (r < 0 && errno != EINTR) {
-            *wstatus = 255 << 8;
-            return 1;
-        }
-        if (sys_now_ms() >= end)
-            return 0;
-        sys_sleep_ms(5);
-    }
-}
-
-struct drain_ctx {
-    int fd, out;
-    atomic_int stop;
-    pthread_t th;
-};
-
-/* Copies the host's stdout to out_path so the pipe never fills up. */
-static void *drain_main(void *arg)
-{
-    struct drain_ctx *d = arg;
-    char buf[4096];
-    while (!atomic_load(&d->stop)) {
-        struct pollfd p = {.fd = d->fd, .events = POLLIN};
-        int r = poll(&p, 1, 100);
-        if (r <= 0)
-            continue;
-        ssize_t n = read(d->fd, buf, sizeof buf);
-        if (n <= 0)
-            break;
-        if (d->out >= 0)
-            (void)!write(d->out, buf, (size_t)n);
-    }
-    return NULL;
-}
-
 static int log_says_uring_refused(const struct hp *h)
 {
     char *log = hp_log(h);
@@ -391,26 +222,6 @@ static int log_says_uring_refused(const struct hp *h)
     return yes;
 }
 
-/* From now on a thread copies the host's stdout (rest: what was read
- * after the listening line) to out_path, so the pipe never fills. */
-static void start_drain(struct hp *h, const char *rest, size_t n)
-{
-    struct drain_ctx *d = calloc(1, sizeof *d);
-    IT_REQUIRE(d != NULL);
-    d->fd = h->out_fd;
-    d->out = open(h->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (d->out >= 0 && n > 0)
-        (void)!write(d->out, rest, n);
-    if (pthread_create(&d->th, NULL, drain_main, d) == 0) {
-        h->drain = d;
-        h->drain_running = 1;
-        return;
-    }
-    if (d->out >= 0)
-        close(d->out);
-    free(d);
-}
-
 /* Takes the port from a `listening on ADDR:PORT` line (after the last
  * ':'). Returns 1 for such a line, 0 for another line; a listening line
  * without a port fails the case. */
@@ -422,74 +233,42 @@ static int parse_listening(struct hp *h, const char *line)
     const char *colon = strrchr(l, ':');
     long pv = colon ? strtol(colon + 1, NULL, 10) : 0;
     if (pv <= 0 || pv > 65535) {
-        IT_FAIL("host printed a listening line without a port: \"%s\"", line);
-        it_abort();
+        CHECK_FAIL("host printed a listening line without a port: \"%s\"", line);
+        check_abort();
     }
     h->port = (uint16_t)pv;
-    if (it_verbose)
-        it_note("host pid %d: %s", (int)h->pid, line);
+    if (check_verbose)
+        check_note("host pid %d: %s", (int)h->p.pid, line);
     return 1;
 }
 
 /* Reads the host's stdout until the listening line (1), the host's exit
- * (0, reaped) or the timeout (-1). */
+ * (0) or the timeout (-1). */
 static int wait_listening(struct hp *h, int listen_ms)
 {
     char line[1024];
-    size_t len = 0;
-    int out_eof = 0;
-    uint64_t end = sys_now_ms() + (uint64_t)listen_ms;
-    while (sys_now_ms() < end) {
-        struct pollfd pf = {.fd = h->out_fd, .events = POLLIN};
-        if (!out_eof && poll(&pf, 1, 50) > 0) {
-            ssize_t r = read(h->out_fd, line + len, sizeof line - 1 - len);
-            if (r <= 0)
-                out_eof = 1;
-            else
-                len += (size_t)r;
-            line[len] = 0;
-            char *nl;
-            while ((nl = strchr(line, '\n')) != NULL) {
-                *nl = 0;
-                if (parse_listening(h, line)) {
-                    start_drain(h, nl + 1, (size_t)(line + len - nl - 1));
-                    return 1;
-                }
-                len -= (size_t)(nl + 1 - line);
-                memmove(line, nl + 1, len + 1);
-            }
-            if (len >= sizeof line - 1)
-                len = 0; /* an absurdly long line: drop it */
-        } else if (out_eof) {
-            sys_sleep_ms(20); /* wine's server may keep the pipe open */
+    size_t cur = 0;
+    uint64_t end = proc_now_ms() + (uint64_t)listen_ms;
+    while (proc_now_ms() < end) {
+        int r = proc_wait_line(&h->p, &cur, NULL, line, sizeof line, 50);
+        if (r == 1) {
+            if (parse_listening(h, line))
+                return 1;
+            continue;
         }
-        int st;
-        if (waitpid(h->pid, &st, WNOHANG) == h->pid) {
-            h->reaped = 1;
-            h->wstatus = st;
-            unregister_pid(h->pid);
-            close(h->out_fd);
-            h->out_fd = -1;
+        /* stdout ended (r < 0): Wine's server may hold the pipe open, so
+         * only the exit says the host is gone. */
+        if (proc_wait_exit(&h->p, r < 0 ? 20 : 0) >= 0)
             return 0;
-        }
     }
     return -1;
-}
-
-static long file_size(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 ? (long)st.st_size : -1;
 }
 
 int hp_start(struct hp *h, uint16_t port, const char *const *extra)
 {
     memset(h, 0, sizeof *h);
-    h->out_fd = -1;
     snprintf(h->dir, sizeof h->dir, "/tmp/pawnparty-it-XXXXXX");
-    IT_REQUIRE(mkdtemp(h->dir) != NULL);
-    snprintf(h->log_path, sizeof h->log_path, "%s/host.stderr", h->dir);
-    snprintf(h->out_path, sizeof h->out_path, "%s/host.stdout", h->dir);
+    REQUIRE(mkdtemp(h->dir) != NULL);
 
     char portbuf[16];
     snprintf(portbuf, sizeof portbuf, "%u", (unsigned)port);
@@ -505,37 +284,27 @@ int hp_start(struct hp *h, uint16_t port, const char *const *extra)
         tail[n++] = extra[i];
     tail[n] = NULL;
     char **argv = build_argv(tail);
-    IT_REQUIRE(argv != NULL);
-    print_argv("host", argv);
+    REQUIRE(argv != NULL);
 
     /* Wine may have to set up its prefix first: give it longer. */
     int listen_ms = it_ms(it_host_is_windows() ? 60000 : 20000);
     int r;
     for (int attempt = 0;; attempt++) {
-        int p[2];
-        IT_REQUIRE(pipe2(p, O_CLOEXEC) == 0);
-        h->pid = spawn(argv, p[1], NULL, h->log_path);
-        close(p[1]);
-        if (h->pid <= 0) {
-            close(p[0]);
+        if (proc_spawn(&h->p, "host", h->dir, argv, NULL, 0) != 0) {
             free(argv);
-            it_abort();
+            check_abort();
         }
         register_host(h);
-        h->out_fd = p[0];
         r = wait_listening(h, listen_ms);
         /* Under Wine, now and then the wine loader exits 1 at once without
          * running the program (an empty log, with other Wine processes
          * starting at the same moment). That is Wine's, not the host's:
          * say so and start it once more. */
-        if (r != 0 || attempt > 0 || !it_host_is_windows() || file_size(h->log_path) != 0)
+        if (r != 0 || attempt > 0 || !it_host_is_windows() || hp_log_size(h) != 0)
             break;
         printf("note: wine exited with status %d before the host ran (empty log); starting it again\n",
-               status_code(h->wstatus));
-        close(h->out_fd);
-        h->out_fd = -1;
-        h->reaped = 0;
-        unregister_pid(h->pid);
+               proc_wait_exit(&h->p, 0));
+        proc_cleanup(&h->p);
     }
     free(argv);
     if (r == 1)
@@ -545,7 +314,7 @@ int hp_start(struct hp *h, uint16_t port, const char *const *extra)
             hp_log_dump(h, 0, "host stderr");
             printf("SKIP: io_uring refused on this machine (the host exited with status %d "
                    "before listening); case %s not run against the uring backend\n",
-                   status_code(h->wstatus), it_case_name);
+                   proc_wait_exit(&h->p, 0), check_case_name);
             fprintf(stderr, "SKIP: io_uring refused on this machine\n");
             fflush(stdout);
             hp_cleanup(h);
@@ -553,130 +322,84 @@ int hp_start(struct hp *h, uint16_t port, const char *const *extra)
         }
         return -1;
     }
-    IT_FAIL("the host printed no `listening on ADDR:PORT` line within %d ms", listen_ms);
-    it_abort();
+    CHECK_FAIL("the host printed no `listening on ADDR:PORT` line within %d ms", listen_ms);
+    check_abort();
 }
 
-static void stop_drain(struct hp *h)
+void hp_start_or_abort(struct hp *h, const char *const *extra)
 {
-    if (h->drain_running) {
-        struct drain_ctx *d = h->drain;
-        atomic_store(&d->stop, 1);
-        pthread_join(d->th, NULL);
-        if (d->out >= 0)
-            close(d->out);
-        free(d);
-        h->drain = NULL;
-        h->drain_running = 0;
+    if (hp_start(h, 0, extra) != 0) {
+        CHECK_FAIL("the host exited with status %d before listening", hp_wait_exit(h, 0));
+        check_abort(); /* shows the host's stderr */
     }
-    if (h->out_fd >= 0) {
-        close(h->out_fd);
-        h->out_fd = -1;
+}
+
+static int line_sanitizer(const char *line, void *ctx)
+{
+    (void)ctx;
+    return strstr(line, "Sanitizer") != NULL || strstr(line, "runtime error:") != NULL;
+}
+
+void hp_check_sanitizer(const struct hp *h)
+{
+    if (hp_log_count(h, 0, line_sanitizer, NULL) > 0) {
+        CHECK_FAIL("the host log has a sanitizer report");
+        if (!hp_log_dump_at(h, "==================", 80, "sanitizer report"))
+            hp_log_dump_at(h, "Sanitizer", 80, "sanitizer report");
     }
+}
+
+void hp_finish(struct hp *h)
+{
+    int sig = it_stop_signal();
+    int code = hp_stop(h, sig, it_ms(5000));
+    if (code != 0) {
+        CHECK_FAIL("host stop (%s): expected exit status 0 within %d ms, got %s %d",
+                   sig == SIGINT ? "SIGINT" : "SIGTERM", it_ms(5000), code < 0 ? "timeout" : "status", code);
+        if (hp_log_count(h, 0, line_sanitizer, NULL) == 0)
+            hp_log_dump(h, 0, "host stderr");
+    }
+    hp_check_sanitizer(h);
+    hp_cleanup(h);
 }
 
 int hp_wait_exit(struct hp *h, int timeout_ms)
 {
-    if (!h->reaped) {
-        int st;
-        if (!wait_pid(h->pid, &st, timeout_ms))
-            return -1;
-        h->reaped = 1;
-        h->wstatus = st;
-        unregister_pid(h->pid);
-    }
-    return status_code(h->wstatus);
+    return proc_wait_exit(&h->p, timeout_ms);
 }
 
 int hp_stop(struct hp *h, int sig, int timeout_ms)
 {
-    if (!h->reaped)
-        kill(h->pid, sig);
-    int code = hp_wait_exit(h, timeout_ms);
-    if (code < 0) {
-        kill(h->pid, SIGKILL);
-        hp_wait_exit(h, 5000);
-        stop_drain(h);
-        return -1;
-    }
-    stop_drain(h);
-    return code;
+    return proc_stop(&h->p, sig, timeout_ms);
 }
 
 int hp_alive(struct hp *h)
 {
-    if (h->reaped)
-        return 0;
-    return hp_wait_exit(h, 0) < 0;
-}
-
-static void rm_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char path[512];
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
+    return proc_alive(&h->p);
 }
 
 void hp_cleanup(struct hp *h)
 {
-    if (h->pid > 0 && !h->reaped) {
-        kill(h->pid, SIGKILL);
-        hp_wait_exit(h, 5000);
-    }
-    stop_drain(h);
+    proc_cleanup(&h->p);
     unregister_host(h);
     if (h->dir[0]) {
-        if (it_failures == 0 && !getenv("PAWN_ITEST_KEEP"))
-            rm_dir(h->dir);
+        if (check_failures == 0 && !getenv("PAWN_ITEST_KEEP"))
+            proc_rm_dir(h->dir);
         else
-            fprintf(stderr, "  [%s] host files kept in %s\n", it_case_name, h->dir);
+            fprintf(stderr, "  [%s] host files kept in %s\n", check_case_name, h->dir);
         h->dir[0] = 0;
     }
 }
 
 char *hp_log(const struct hp *h)
 {
-    FILE *f = fopen(h->log_path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (cap - len < 2048) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + len, 1, cap - len - 1, f);
-        if (r == 0)
-            break;
-        len += r;
-    }
-    fclose(f);
-    if (buf)
-        buf[len] = 0;
-    return buf;
+    return proc_read_file(h->p.err_path);
 }
 
 size_t hp_log_size(const struct hp *h)
 {
     struct stat st;
-    if (stat(h->log_path, &st) != 0)
+    if (stat(h->p.err_path, &st) != 0)
         return 0;
     return (size_t)st.st_size;
 }
@@ -705,13 +428,13 @@ int hp_log_count(const struct hp *h, size_t from, int (*pred)(const char *line, 
 int hp_log_wait(const struct hp *h, size_t from, int (*pred)(const char *line, void *ctx), void *ctx, int n,
                 int timeout_ms)
 {
-    uint64_t end = sys_now_ms() + (uint64_t)timeout_ms;
+    uint64_t end = proc_now_ms() + (uint64_t)timeout_ms;
     int c;
     for (;;) {
         c = hp_log_count(h, from, pred, ctx);
-        if (c >= n || sys_now_ms() >= end)
+        if (c >= n || proc_now_ms() >= end)
             return c;
-        sys_sleep_ms(10);
+        proc_sleep_ms(10);
     }
 }
 
@@ -721,24 +444,10 @@ void hp_log_dump(const struct hp *h, size_t from, const char *title)
     if (!log)
         return;
     size_t len = strlen(log);
-    const char *p = log + (from < len ? from : len);
+    char full[400];
+    snprintf(full, sizeof full, "%s (%s, pid %d)", title, h->p.err_path, (int)h->p.pid);
     /* The tail is what matters: at most the last 60 lines. */
-    int lines = 0;
-    for (const char *q = p; *q; q++)
-        lines += *q == '\n';
-    int skip = lines > 60 ? lines - 60 : 0;
-    fprintf(stderr, "  --- %s (%s, pid %d)%s ---\n", title, h->log_path, (int)h->pid,
-            skip ? ", last 60 lines" : "");
-    while (*p) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        if (skip > 0)
-            skip--;
-        else
-            fprintf(stderr, "  | %.*s\n", (int)n, p);
-        p += n + (nl ? 1 : 0);
-    }
-    fprintf(stderr, "  ---\n");
+    proc_print_tail(full, log + (from < len ? from : len), 60);
     free(log);
 }
 
@@ -747,29 +456,20 @@ int hp_log_dump_at(const struct hp *h, const char *needle, int max_lines, const 
     char *log = hp_log(h);
     if (!log)
         return 0;
-    char *at = strstr(log, needle);
-    if (!at) {
-        free(log);
-        return 0;
+    const char *at = strstr(log, needle);
+    if (at) {
+        char full[400];
+        snprintf(full, sizeof full, "%s (%s, pid %d)", title, h->p.err_path, (int)h->p.pid);
+        proc_print_from(full, log, at, max_lines);
     }
-    while (at > log && at[-1] != '\n')
-        at--;
-    fprintf(stderr, "  --- %s (%s, pid %d) ---\n", title, h->log_path, (int)h->pid);
-    for (int i = 0; i < max_lines && *at; i++) {
-        char *nl = strchr(at, '\n');
-        size_t n = nl ? (size_t)(nl - at) : strlen(at);
-        fprintf(stderr, "  | %.*s\n", (int)n, at);
-        at += n + (nl ? 1 : 0);
-    }
-    fprintf(stderr, "  ---\n");
     free(log);
-    return 1;
+    return at != NULL;
 }
 
 long hp_rss_kb(const struct hp *h)
 {
     char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)h->pid);
+    snprintf(path, sizeof path, "/proc/%d/status", (int)h->p.pid);
     FILE *f = fopen(path, "r");
     if (!f)
         return -1;
@@ -781,36 +481,12 @@ long hp_rss_kb(const struct hp *h)
     return kb;
 }
 
-int it_run_tool(const char *dir, const char *const *args, int timeout_ms, char **out)
+int it_run_tool(const char *const *args, int timeout_ms, char *out, size_t cap)
 {
-    char path[256];
-    snprintf(path, sizeof path, "%s/tool.out", dir);
     char **argv = build_argv(args);
-    IT_REQUIRE(argv != NULL);
-    print_argv("tool", argv);
-    pid_t pid = spawn(argv, -1, path, NULL);
+    REQUIRE(argv != NULL);
+    int code = proc_run(argv, NULL, timeout_ms, out, cap);
     free(argv);
-    *out = NULL;
-    if (pid <= 0)
-        return -1;
-    tool_pid = pid;
-    int st, code;
-    if (wait_pid(pid, &st, timeout_ms)) {
-        code = status_code(st);
-    } else {
-        kill(pid, SIGKILL);
-        wait_pid(pid, &st, 5000);
-        code = -1;
-    }
-    tool_pid = 0;
-    FILE *f = fopen(path, "rb");
-    if (f) {
-        char *buf = calloc(1, 65536);
-        if (buf)
-            (void)!fread(buf, 1, 65535, f);
-        fclose(f);
-        *out = buf;
-    }
     return code;
 }
 
@@ -836,7 +512,7 @@ const char *it_type_name(uint8_t type)
 static struct tc *tc_new(const char *label)
 {
     struct tc *c = calloc(1, sizeof *c);
-    IT_REQUIRE(c != NULL);
+    REQUIRE(c != NULL);
     c->s = SYS_BAD_SOCKET;
     snprintf(c->label, sizeof c->label, "%s", label);
     reasm_init(&c->rs);
@@ -851,7 +527,7 @@ struct tc *tc_connect(uint16_t port, const char *label, int rcvbuf)
     if (rcvbuf <= 0) {
         int e = sys_connect("127.0.0.1", port, it_ms(5000), &c->s);
         if (e != 0) {
-            IT_FAIL("client %s: connect to 127.0.0.1:%u: %s", label, (unsigned)port, sys_strerror(e));
+            CHECK_FAIL("client %s: connect to 127.0.0.1:%u: %s", label, (unsigned)port, sys_strerror(e));
             tc_free(c);
             return NULL;
         }
@@ -862,7 +538,7 @@ struct tc *tc_connect(uint16_t port, const char *label, int rcvbuf)
     /* The slow reader: the receive buffer must be small before the
      * handshake fixes the window scale, so no sys_connect here. */
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    IT_REQUIRE(fd >= 0);
+    REQUIRE(fd >= 0);
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
@@ -870,7 +546,7 @@ struct tc *tc_connect(uint16_t port, const char *label, int rcvbuf)
     sa.sin_port = htons(port);
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-        IT_FAIL("client %s: connect: %s", label, strerror(errno));
+        CHECK_FAIL("client %s: connect: %s", label, strerror(errno));
         close(fd);
         tc_free(c);
         return NULL;
@@ -878,6 +554,25 @@ struct tc *tc_connect(uint16_t port, const char *label, int rcvbuf)
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     c->s = fd;
+    return c;
+}
+
+struct tc *tc_connect_or_abort(uint16_t port, const char *label)
+{
+    struct tc *c = tc_connect(port, label, 0);
+    if (!c)
+        check_abort();
+    return c;
+}
+
+struct tc *tc_join(uint16_t port, const char *name)
+{
+    struct tc *c = tc_connect_or_abort(port, name);
+    int r = tc_login(c, name);
+    if (r != 0) {
+        CHECK_FAIL("login \"%s\": expected SC_LOGIN_OK, got %s", name, it_login_result(r));
+        check_abort();
+    }
     return c;
 }
 
@@ -932,7 +627,7 @@ int tc_send_msg(struct tc *c, const struct proto_msg *m)
     uint8_t buf[PROTO_MAX_PACKET];
     int n = proto_encode(m, buf);
     if (n < 0) {
-        IT_FAIL("proto_encode(%s) failed: %s", it_type_name(m->type), proto_strerror(n));
+        CHECK_FAIL("proto_encode(%s) failed: %s", it_type_name(m->type), proto_strerror(n));
         return n;
     }
     return tc_send_raw(c, buf, (size_t)n);
@@ -1009,7 +704,7 @@ static void queue_push(struct tc *c, const struct proto_msg *m)
         if (c->qlen == c->qcap) {
             size_t ncap = c->qcap ? c->qcap * 2 : 64;
             struct tc_msg *nq = realloc(c->q, ncap * sizeof *nq);
-            IT_REQUIRE(nq != NULL);
+            REQUIRE(nq != NULL);
             c->q = nq;
             c->qcap = ncap;
         }
@@ -1024,7 +719,7 @@ static void on_echo(struct tc *c, uint32_t t)
     uint64_t now = sys_now_us();
     if (t != c->seq_echoed + 1 || t > c->seq_sent) {
         if (c->echo_order_bad++ < 5)
-            fprintf(stderr, "  [%s] client %s: echo move_time %u, expected %u (sent %u)\n", it_case_name,
+            fprintf(stderr, "  [%s] client %s: echo move_time %u, expected %u (sent %u)\n", check_case_name,
                     c->label, t, c->seq_echoed + 1, c->seq_sent);
         if (t <= c->seq_echoed || t > c->seq_sent)
             return;
@@ -1046,7 +741,7 @@ static void handle_packet(struct tc *c, const uint8_t *pkt, size_t size)
     int e = proto_decode(PROTO_TO_CLIENT, pkt, size, &m);
     if (e != 0) {
         c->bad++;
-        IT_FAIL("client %s: the host sent an undecodable packet (size %u type %u): %s", c->label, pkt[0],
+        CHECK_FAIL("client %s: the host sent an undecodable packet (size %u type %u): %s", c->label, pkt[0],
                 size > 1 ? pkt[1] : 0, proto_strerror(e));
         return;
     }
@@ -1055,12 +750,8 @@ static void handle_packet(struct tc *c, const uint8_t *pkt, size_t size)
         c->ok = m;
     int r = mirror_apply(&c->m, &m);
     if (r == -1 && !c->quiet_violations && c->m.violations <= 5) {
-        uint32_t id = m.type == SC_PUT_PLAYER ? m.u.put.id
-                    : m.type == SC_POSITION ? m.u.pos.id
-                    : m.type == SC_REMOVE_PLAYER ? m.u.remove.id
-                    : m.type == SC_CHAT ? m.u.chat.id : 0;
-        fprintf(stderr, "  [%s] client %s: mirror violation #%u: %s for id %u\n", it_case_name, c->label,
-                c->m.violations, it_type_name(m.type), id);
+        fprintf(stderr, "  [%s] client %s: mirror violation #%u: %s for id %u\n", check_case_name, c->label,
+                c->m.violations, it_type_name(m.type), tc_msg_id(&m));
     }
     if (m.type == SC_POSITION && c->m.logged_in && m.u.pos.id == c->m.my_id)
         on_echo(c, m.u.pos.move_time);
@@ -1092,7 +783,7 @@ static int tc_read_some(struct tc *c)
             break;
         if (r < 0) {
             c->bad++;
-            IT_FAIL("client %s: the host's byte stream is broken: %s", c->label, proto_strerror(r));
+            CHECK_FAIL("client %s: the host's byte stream is broken: %s", c->label, proto_strerror(r));
             tc_close(c);
             return -1;
         }
@@ -1319,27 +1010,27 @@ static int login_answer(struct tc *c, int timeout_ms)
     struct proto_msg m;
     int r = tc_next(c, &m, timeout_ms);
     if (r <= 0) {
-        IT_FAIL("client %s: no answer to CS_LOGIN \"%s\" within %d ms (%s)", c->label, c->name, timeout_ms,
+        CHECK_FAIL("client %s: no answer to CS_LOGIN \"%s\" within %d ms (%s)", c->label, c->name, timeout_ms,
                 r == 0 ? "timeout" : "connection closed");
         return -1;
     }
     if (m.type == SC_LOGIN_FAIL)
         return m.u.login_fail.reason;
     if (m.type != SC_LOGIN_OK) {
-        IT_FAIL("client %s: first answer to CS_LOGIN is %s, expected SC_LOGIN_OK or SC_LOGIN_FAIL", c->label,
+        CHECK_FAIL("client %s: first answer to CS_LOGIN is %s, expected SC_LOGIN_OK or SC_LOGIN_FAIL", c->label,
                 it_type_name(m.type));
         return -1;
     }
     struct proto_msg put;
     r = tc_next(c, &put, timeout_ms);
     if (r <= 0) {
-        IT_FAIL("client %s: no SC_PUT_PLAYER for itself after SC_LOGIN_OK", c->label);
+        CHECK_FAIL("client %s: no SC_PUT_PLAYER for itself after SC_LOGIN_OK", c->label);
         return -1;
     }
     if (put.type != SC_PUT_PLAYER || put.u.put.id != m.u.login_ok.id || put.u.put.why != PUT_JOINED ||
         put.u.put.x != m.u.login_ok.x || put.u.put.y != m.u.login_ok.y ||
         strcmp(put.u.put.name, c->name) != 0) {
-        IT_FAIL("client %s: after SC_LOGIN_OK id %u at (%u,%u) expected SC_PUT_PLAYER id %u why 1 at the same "
+        CHECK_FAIL("client %s: after SC_LOGIN_OK id %u at (%u,%u) expected SC_PUT_PLAYER id %u why 1 at the same "
                 "square named \"%s\"; got %s id %u why %u at (%u,%u) name \"%s\"",
                 c->label, m.u.login_ok.id, m.u.login_ok.x, m.u.login_ok.y, m.u.login_ok.id, c->name,
                 it_type_name(put.type), put.type == SC_PUT_PLAYER ? put.u.put.id : 0,
@@ -1353,13 +1044,98 @@ static int login_answer(struct tc *c, int timeout_ms)
 int tc_login(struct tc *c, const char *name)
 {
     if (tc_send_login_name(c, name) != 0) {
-        IT_FAIL("client %s: sending CS_LOGIN failed", c->label);
+        CHECK_FAIL("client %s: sending CS_LOGIN failed", c->label);
         return -1;
     }
     return login_answer(c, it_ms(5000));
 }
 
+/* ==== a few clients at once ============================================== */
+
+struct count_ctx {
+    struct tc **c;
+    int n;
+    size_t want;
+};
+
+static int pred_count(void *ctx)
+{
+    struct count_ctx *k = ctx;
+    for (int i = 0; i < k->n; i++)
+        if (k->c[i]->m.count != k->want)
+            return 0;
+    return 1;
+}
+
+void tc_require_count(struct tc **cs, int n, size_t want, const char *why)
+{
+    struct count_ctx k = {cs, n, want};
+    if (!tc_wait_until(cs, n, pred_count, &k, it_ms(10000))) {
+        for (int i = 0; i < n; i++)
+            if (cs[i]->m.count != want)
+                CHECK_FAIL("%s: client %s sees %zu players, expected %zu", why, cs[i]->label, cs[i]->m.count, want);
+        check_abort();
+    }
+}
+
+struct name_find {
+    const char *name;
+    const struct mirror_player *found;
+};
+
+static void each_name(void *ctx, const struct mirror_player *p)
+{
+    struct name_find *f = ctx;
+    if (strcmp(p->name, f->name) == 0)
+        f->found = p;
+}
+
+const struct mirror_player *tc_find_name(const struct tc *c, const char *name)
+{
+    struct name_find f = {name, NULL};
+    mirror_each(&c->m, each_name, &f);
+    return f.found;
+}
+
+int tc_is_join(const struct proto_msg *m, void *ctx)
+{
+    (void)ctx;
+    return m->type == SC_PUT_PLAYER && m->u.put.why == PUT_JOINED;
+}
+
+uint32_t tc_msg_id(const struct proto_msg *m)
+{
+    switch (m->type) {
+    case SC_PUT_PLAYER: return m->u.put.id;
+    case SC_POSITION: return m->u.pos.id;
+    case SC_REMOVE_PLAYER: return m->u.remove.id;
+    case SC_CHAT: return m->u.chat.id;
+    default: return 0;
+    }
+}
+
+int tc_is_about(const struct proto_msg *m, void *ctx)
+{
+    const struct tc_about *a = ctx;
+    return m->type == a->type && tc_msg_id(m) == a->id;
+}
+
 /* ==== the case runner ===================================================== */
+
+static uint64_t case_t0;
+
+static void case_before(const struct check_case *c)
+{
+    (void)c;
+    proc_watchdog(170);
+    case_t0 = proc_now_ms();
+}
+
+static void case_after(const struct check_case *c, char *note, size_t cap)
+{
+    (void)c;
+    snprintf(note, cap, " (%s, %llu ms)", it_backend, (unsigned long long)(proc_now_ms() - case_t0));
+}
 
 static int it_usage(const char *prog)
 {
@@ -1367,49 +1143,19 @@ static int it_usage(const char *prog)
     return 2;
 }
 
-int it_main(int argc, char **argv, const char *prog, const struct it_case *cases, int (*ready)(void))
+int it_main(int argc, char **argv, const char *prog, const struct check_case *cases, int (*ready)(void))
 {
     const char *host = NULL, *only = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--host") == 0 && i + 1 < argc)
-            host = argv[++i];
-        else if (strcmp(argv[i], "--backend") == 0 && i + 1 < argc)
-            it_backend = argv[++i];
-        else if (strcmp(argv[i], "--case") == 0 && i + 1 < argc)
-            only = argv[++i];
-        else if (strcmp(argv[i], "--list") == 0) {
-            for (const struct it_case *c = cases; c->name; c++)
-                puts(c->name);
-            return 0;
-        } else
-            return it_usage(prog);
-    }
+    const struct check_option opts[] = {{"--host", &host}, {"--backend", &it_backend}, {"--case", &only}, {NULL, NULL}};
+    int parsed = check_options(argc, argv, opts, cases);
+    if (parsed != 0)
+        return parsed > 0 ? 0 : it_usage(prog);
     if (!host || it_set_host(host) != 0)
         return it_usage(prog);
     it_init();
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (ready && ready() != 0)
         return 1;
-
-    int ran = 0, failed = 0;
-    for (const struct it_case *c = cases; c->name; c++) {
-        if (only && strcmp(only, c->name) != 0)
-            continue;
-        int before = it_failures;
-        it_case_name = c->name;
-        alarm(170);
-        uint64_t t0 = sys_now_ms();
-        c->fn();
-        ran++;
-        if (it_failures != before)
-            failed++;
-        printf("%s %s (%s, %llu ms)\n", it_failures == before ? "ok  " : "FAIL", c->name, it_backend,
-               (unsigned long long)(sys_now_ms() - t0));
-    }
-    if (ran == 0) {
-        fprintf(stderr, "no case named %s\n", only ? only : "(any)");
-        return 2;
-    }
-    printf("%d passed, %d failed\n", ran - failed, failed);
-    return failed ? 1 : 0;
+    static const struct check_runner runner = {case_before, case_after};
+    return check_run(cases, only, &runner);
 }

@@ -3,12 +3,11 @@
  * 127.0.0.1 and drives it with real blocking-socket clients that keep a
  * world mirror each. POSIX only: it always runs on Linux, even when the
  * host under test is "wine pawnparty.exe" (the host command is a prefix
- * list, split on spaces).
+ * list, split on spaces). Built on the test toolkit (tests/common): checks
+ * and the case runner from check.h, child processes from proc.h.
  *
- * Reporting is in the manner of tests/unit/check.h: every check prints the
- * case, the place, what it expected and what it got. IT_REQUIRE stops the
- * case at once (kills the hosts this process started, keeps their logs and
- * exits 1) where going on would only cascade into timeouts.
+ * A REQUIRE that fails stops the program at once: the harness kills the
+ * hosts it started, shows and keeps their logs, and exits 1.
  *
  * Every wait has a timeout. Timeouts are scaled by it_ms() for slow builds
  * (ASan, TSan) and by the environment variable PAWN_ITEST_SLOW.
@@ -20,21 +19,21 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "check.h"
 #include "mirror.h"
+#include "proc.h"
 #include "proto.h"
 #include "reasm.h"
+#include "rng.h"
 #include "sys.h"
 
-/* ---- configuration (set by itest's main) -------------------------------- */
+/* ---- configuration (set by it_main) ------------------------------------- */
 
 #define IT_MAX_PREFIX 16
 
 extern char *it_host_argv[IT_MAX_PREFIX]; /* the host command, split on spaces */
 extern int it_host_argc;
 extern const char *it_backend;            /* "uring", "epoll", "iocp", ... */
-extern const char *it_case_name;          /* for failure lines */
-extern int it_failures;
-extern int it_verbose;
 
 /* Splits the --host string into it_host_argv. Returns 0 or -1. */
 int it_set_host(const char *cmd);
@@ -43,99 +42,56 @@ int it_set_host(const char *cmd);
 int it_host_is_windows(void);
 /* The signal that stops the host cleanly: SIGTERM, or SIGINT for Windows. */
 int it_stop_signal(void);
-/* Once per process: SIGPIPE, the discovery address, the watchdog. */
+/* Once per program: the sys layer, proc_init (the kill list, the
+ * watchdog, loopback discovery), the slow factor, the failure hooks. */
 void it_init(void);
 
-/* A test program's cases, and its main: parses --host, --backend, --case
- * and --list, calls it_init (then ready(), if given, once the options are
- * in), runs each selected case under the watchdog, prints "ok"/"FAIL" per
- * case and "N passed, N failed". Returns the exit status (2: usage). */
-struct it_case {
-    const char *name;
-    void (*fn)(void);
-};
-int it_main(int argc, char **argv, const char *prog, const struct it_case *cases, int (*ready)(void));
+/* A test program's main: parses --host, --backend, --case and --list,
+ * calls it_init (then ready(), if given, once the options are in), runs
+ * each selected case (check_run) with a watchdog of its own, and adds the
+ * backend and the time to each "ok NAME" line. Returns the exit status
+ * (2: usage). */
+int it_main(int argc, char **argv, const char *prog, const struct check_case *cases, int (*ready)(void));
 /* ms scaled for slow builds. */
 int it_ms(int ms);
 int it_slow_factor(void);
 
-/* ---- reporting --------------------------------------------------------- */
-
-void it_fail_at(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Ends the case now: kills our hosts, prints the summary, exits 1. */
-_Noreturn void it_abort(void);
-/* An informational line (stdout), always printed. */
-void it_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-#define IT_FAIL(...) it_fail_at(__FILE__, __LINE__, __VA_ARGS__)
-
-#define IT_CHECK(cond)                                                      \
-    do {                                                                    \
-        if (!(cond))                                                        \
-            IT_FAIL("expected %s", #cond);                                  \
-    } while (0)
-
-#define IT_CHECK_INT(got, want)                                             \
-    do {                                                                    \
-        long long it_g_ = (long long)(got), it_w_ = (long long)(want);      \
-        if (it_g_ != it_w_)                                                 \
-            IT_FAIL("%s: expected %lld, got %lld", #got, it_w_, it_g_);     \
-    } while (0)
-
-/* As IT_CHECK*, but the case cannot go on without it. */
-#define IT_REQUIRE(cond)                                                    \
-    do {                                                                    \
-        if (!(cond)) {                                                      \
-            IT_FAIL("required %s", #cond);                                  \
-            it_abort();                                                     \
-        }                                                                   \
-    } while (0)
-
-#define IT_REQUIRE_INT(got, want)                                           \
-    do {                                                                    \
-        long long it_g_ = (long long)(got), it_w_ = (long long)(want);      \
-        if (it_g_ != it_w_) {                                               \
-            IT_FAIL("%s: expected %lld, got %lld (required)", #got, it_w_, it_g_); \
-            it_abort();                                                     \
-        }                                                                   \
-    } while (0)
-
-/* ---- a deterministic random source ------------------------------------- */
-
-struct it_rng {
-    uint64_t s;
-};
-void it_rng_seed(struct it_rng *r, uint64_t seed);
-uint32_t it_rng_next(struct it_rng *r);
-uint32_t it_rng_below(struct it_rng *r, uint32_t n);
+/* Case-insensitive substring test, for log lines. */
+int it_has_ci(const char *hay, const char *needle);
+/* What tc_login returned, in words: "SC_LOGIN_OK", "SC_LOGIN_FAIL 1
+ * (full)", "no answer". */
+const char *it_login_result(int r);
+/* A TCP port on 127.0.0.1 that nobody listens on (bound, then closed). */
+uint16_t it_closed_port(void);
 
 /* ---- the host process -------------------------------------------------- */
 
 struct hp {
-    pid_t pid;
+    struct proc p;         /* stdout in p.out_path, stderr (the log) in p.err_path */
     uint16_t port;
-    int reaped;            /* 1 once waitpid collected it */
-    int wstatus;           /* waitpid status when reaped */
     char dir[96];          /* the temp dir (mkdtemp under /tmp) */
-    char log_path[160];    /* the host's stderr */
-    char out_path[160];    /* a copy of its stdout */
-    int out_fd;            /* read end of the stdout pipe, or -1 */
     int dumped;            /* its log was shown already */
-    int drain_running;
-    void *drain;           /* the stdout copier thread */
 };
 
 /*
  * Spawns `<host...> host --headless --port PORT --backend B [extra...]`
- * (extra is NULL-terminated, may be NULL) with stdout piped and stderr in
- * h->log_path, and waits (20 s, scaled) for `listening on ADDR:PORT`.
- * Returns 0 with h->port set; -1 when the host exited first (h->reaped,
- * h->wstatus tell how). When the backend is uring and the host's stderr
- * says io_uring is refused, prints a SKIP line and exits 77. A host that
- * neither listens nor exits in time fails the case (IT_REQUIRE).
- * The harness owns the temp dir; hp_cleanup removes it (kept on failure).
+ * (extra is NULL-terminated, may be NULL) and waits (20 s, scaled) for
+ * `listening on ADDR:PORT` on its stdout. Returns 0 with h->port set; -1
+ * when the host exited first (hp_wait_exit tells how). When the backend
+ * is uring and the host's stderr says io_uring is refused, prints a SKIP
+ * line and exits 77. A host that neither listens nor exits in time fails
+ * the case (REQUIRE). The harness owns the temp dir; hp_cleanup removes
+ * it (kept on failure).
  */
 int hp_start(struct hp *h, uint16_t port, const char *const *extra);
+/* hp_start on a free port, where a host that does not listen ends the
+ * case (its exit status and log are shown). */
+void hp_start_or_abort(struct hp *h, const char *const *extra);
+/* How every case ends a host: the stop signal (it_stop_signal), a clean
+ * exit within 5 s, no sanitizer report in its log; then hp_cleanup. */
+void hp_finish(struct hp *h);
+/* Fails the case when the log has a sanitizer line, and shows the report. */
+void hp_check_sanitizer(const struct hp *h);
 
 /* Sends sig and waits up to timeout_ms for the exit. Returns the exit code
  * (0..255), 128+signal when killed by a signal, or -1 on timeout (the host
@@ -145,8 +101,8 @@ int hp_stop(struct hp *h, int sig, int timeout_ms);
  * timeout leaves the process running. */
 int hp_wait_exit(struct hp *h, int timeout_ms);
 int hp_alive(struct hp *h);
-/* Kills (SIGKILL) if still running, reaps, stops the copier, removes the
- * temp dir unless the case has failed. */
+/* Kills (SIGKILL) if still running, reaps, removes the temp dir unless
+ * the case has failed (or PAWN_ITEST_KEEP is set). */
 void hp_cleanup(struct hp *h);
 
 /* The whole stderr log so far (malloc'd, NUL-terminated; caller frees). */
@@ -165,15 +121,12 @@ int hp_log_dump_at(const struct hp *h, const char *needle, int max_lines, const 
 /* VmRSS in KiB from /proc/PID/status, or -1. */
 long hp_rss_kb(const struct hp *h);
 
-/* Case-insensitive substring test, for log lines. */
-int it_has_ci(const char *hay, const char *needle);
-
 /*
- * Runs `<host...> ARGS...` (NULL-terminated) with stdout and stderr in one
- * file under dir, waits up to timeout_ms. Returns the exit code (as
- * hp_stop), -1 on timeout (killed). *out gets the output (malloc'd).
+ * Runs `<host...> ARGS...` (NULL-terminated) with stdout and stderr in
+ * out (NUL-terminated, cut at cap), waits up to timeout_ms. Returns the
+ * exit code (as hp_stop), -1 on timeout (killed).
  */
-int it_run_tool(const char *dir, const char *const *args, int timeout_ms, char **out);
+int it_run_tool(const char *const *args, int timeout_ms, char *out, size_t cap);
 
 /* ---- a test client ----------------------------------------------------- */
 
@@ -210,6 +163,11 @@ struct tc {
  * SO_RCVBUF set before connect. Returns NULL (and a failure) when it
  * cannot connect. The caller frees with tc_free. */
 struct tc *tc_connect(uint16_t port, const char *label, int rcvbuf);
+/* tc_connect (no rcvbuf) where a failure ends the case. */
+struct tc *tc_connect_or_abort(uint16_t port, const char *label);
+/* Connects and logs in as name (label = name); anything but SC_LOGIN_OK
+ * ends the case. */
+struct tc *tc_join(uint16_t port, const char *name);
 /* Closes (if open) and frees. */
 void tc_free(struct tc *c);
 /* close() as is: an abrupt leave. */
@@ -264,6 +222,24 @@ void tc_clear(struct tc *c);
 /* Queued messages (not consumed): index 0 is the oldest. */
 size_t tc_queued(const struct tc *c);
 const struct proto_msg *tc_queued_at(const struct tc *c, size_t i);
+
+/* Pumps cs until each of them sees exactly want players; otherwise says
+ * who sees how many (why: the moment, for the failure line) and ends the
+ * case. */
+void tc_require_count(struct tc **cs, int n, size_t want, const char *why);
+/* The player named name in c's mirror, or NULL. */
+const struct mirror_player *tc_find_name(const struct tc *c, const char *name);
+/* A tc_expect_match predicate: SC_PUT_PLAYER why 1 (someone joined). */
+int tc_is_join(const struct proto_msg *m, void *ctx);
+/* The player a message is about (put, position, remove, chat), else 0. */
+uint32_t tc_msg_id(const struct proto_msg *m);
+/* A predicate (ctx: a struct tc_about): a message of that type about
+ * that player. */
+struct tc_about {
+    uint8_t type;
+    uint32_t id;
+};
+int tc_is_about(const struct proto_msg *m, void *ctx);
 
 /* This client's own player in its mirror, or NULL. */
 const struct mirror_player *tc_self(const struct tc *c);

@@ -34,9 +34,10 @@
  *   login_timeout       --login-timeout 1: a silent connection is closed with
  *                       one log line; players and a logged-out one are not
  *                       reported as "no login"
- *   reset_storm         1,500 rounds of 17 connections that log in, make the
- *                       host queue output and reset together; two steady
- *                       players keep their echoes
+ *   reset_storm         1,500 rounds of 15 connections that log in (8 get
+ *                       in beside the 2 steady players, 7 find it full),
+ *                       make the host queue output and reset together; the
+ *                       two steady players keep their echoes
  */
 #include "harness.h"
 
@@ -56,177 +57,47 @@ static int cheb(int x0, int y0, int x1, int y1)
     return dx > dy ? dx : dy;
 }
 
-static void start_host(struct hp *h, const char *const *extra)
-{
-    if (hp_start(h, 0, extra) != 0) {
-        IT_FAIL("the host exited with status %d before listening", hp_wait_exit(h, 0));
-        it_abort(); /* dumps the host's stderr */
-    }
-}
-
-static int line_sanitizer(const char *line, void *ctx)
-{
-    (void)ctx;
-    return strstr(line, "Sanitizer") != NULL || strstr(line, "runtime error:") != NULL;
-}
-
-/* A sanitizer report in the log fails the case and is shown from its start. */
-static void check_sanitizer(const struct hp *h)
-{
-    if (hp_log_count(h, 0, line_sanitizer, NULL) > 0) {
-        IT_FAIL("the host log has a sanitizer report");
-        if (!hp_log_dump_at(h, "==================", 80, "sanitizer report"))
-            hp_log_dump_at(h, "Sanitizer", 80, "sanitizer report");
-    }
-}
-
-/* Every case ends here: SIGTERM (SIGINT for a Windows host), a clean exit
- * within 5 s, and no sanitizer report in the log. */
-static void finish_host(struct hp *h)
-{
-    int sig = it_stop_signal();
-    int code = hp_stop(h, sig, it_ms(5000));
-    if (code != 0) {
-        IT_FAIL("host stop (%s): expected exit status 0 within %d ms, got %s %d", sig == SIGINT ? "SIGINT" : "SIGTERM",
-                it_ms(5000), code < 0 ? "timeout" : "status", code);
-        if (hp_log_count(h, 0, line_sanitizer, NULL) == 0)
-            hp_log_dump(h, 0, "host stderr");
-    }
-    check_sanitizer(h);
-    hp_cleanup(h);
-}
-
-static struct tc *connect_or_die(uint16_t port, const char *label)
-{
-    struct tc *c = tc_connect(port, label, 0);
-    if (!c)
-        it_abort();
-    return c;
-}
-
-static const char *fail_name(int r)
-{
-    switch (r) {
-    case -1: return "no answer";
-    case 0: return "SC_LOGIN_OK";
-    case FAIL_FULL: return "SC_LOGIN_FAIL 1 (full)";
-    case FAIL_VERSION: return "SC_LOGIN_FAIL 2 (version)";
-    case FAIL_NAME: return "SC_LOGIN_FAIL 3 (bad name)";
-    case FAIL_TAKEN: return "SC_LOGIN_FAIL 4 (name taken)";
-    default: return "SC_LOGIN_FAIL ?";
-    }
-}
-
-static struct tc *login_or_die(uint16_t port, const char *name)
-{
-    struct tc *c = connect_or_die(port, name);
-    int r = tc_login(c, name);
-    if (r != 0) {
-        IT_FAIL("login \"%s\": expected SC_LOGIN_OK, got %s", name, fail_name(r));
-        it_abort();
-    }
-    return c;
-}
-
 struct group {
     struct tc **c;
     int n;
-    size_t want;
 };
 
-static int pred_all_count(void *ctx)
+/* Client c gets a message of type about player id within 5 s: 1 with *m,
+ * or 0 after a failure line (what: what it should have said). */
+static int expect_about(struct tc *c, uint8_t type, uint32_t id, const char *what, struct proto_msg *m)
 {
-    struct group *g = ctx;
-    for (int i = 0; i < g->n; i++)
-        if (g->c[i]->m.count != g->want)
-            return 0;
-    return 1;
-}
-
-static void require_all_count(struct tc **cs, int n, size_t want, const char *why)
-{
-    struct group g = {cs, n, want};
-    if (!tc_wait_until(cs, n, pred_all_count, &g, it_ms(10000))) {
-        for (int i = 0; i < n; i++)
-            if (cs[i]->m.count != want)
-                IT_FAIL("%s: client %s sees %zu players, expected %zu", why, cs[i]->label, cs[i]->m.count, want);
-        it_abort();
-    }
-}
-
-struct name_find {
-    const char *name;
-    const struct mirror_player *found;
-};
-
-static void each_name(void *ctx, const struct mirror_player *p)
-{
-    struct name_find *f = ctx;
-    if (strcmp(p->name, f->name) == 0)
-        f->found = p;
-}
-
-static const struct mirror_player *find_by_name(const struct mirror *m, const char *name)
-{
-    struct name_find f = {name, NULL};
-    mirror_each(m, each_name, &f);
-    return f.found;
-}
-
-struct id_pred {
-    uint32_t id;
-};
-
-static int pred_put_id(const struct proto_msg *m, void *ctx)
-{
-    return m->type == SC_PUT_PLAYER && m->u.put.id == ((struct id_pred *)ctx)->id;
-}
-
-static int pred_remove_id(const struct proto_msg *m, void *ctx)
-{
-    return m->type == SC_REMOVE_PLAYER && m->u.remove.id == ((struct id_pred *)ctx)->id;
-}
-
-static int pred_pos_id(const struct proto_msg *m, void *ctx)
-{
-    return m->type == SC_POSITION && m->u.pos.id == ((struct id_pred *)ctx)->id;
+    struct tc_about a = {type, id};
+    int r = tc_expect_match(c, tc_is_about, &a, it_ms(5000), m);
+    if (r != 1)
+        CHECK_FAIL("client %s: expected %s for id %u (%s), got %s", c->label, it_type_name(type), id, what,
+                   r == 0 ? "nothing (timeout)" : "EOF");
+    return r == 1;
 }
 
 /* Each of cs gets SC_PUT_PLAYER for id with why and name. */
 static void expect_put(struct tc **cs, int n, uint32_t id, uint8_t why, const char *name)
 {
-    struct id_pred p = {id};
     for (int i = 0; i < n; i++) {
         struct proto_msg m;
-        int r = tc_expect_match(cs[i], pred_put_id, &p, it_ms(5000), &m);
-        if (r != 1) {
-            IT_FAIL("client %s: expected SC_PUT_PLAYER for id %u (\"%s\"), got %s", cs[i]->label, id, name,
-                    r == 0 ? "nothing (timeout)" : "EOF");
+        if (!expect_about(cs[i], SC_PUT_PLAYER, id, name, &m))
             continue;
-        }
         if (m.u.put.why != why)
-            IT_FAIL("client %s: SC_PUT_PLAYER id %u: expected why %u, got %u", cs[i]->label, id, why, m.u.put.why);
+            CHECK_FAIL("client %s: SC_PUT_PLAYER id %u: expected why %u, got %u", cs[i]->label, id, why, m.u.put.why);
         if (strcmp(m.u.put.name, name) != 0)
-            IT_FAIL("client %s: SC_PUT_PLAYER id %u: expected name \"%s\", got \"%s\"", cs[i]->label, id, name,
-                    m.u.put.name);
+            CHECK_FAIL("client %s: SC_PUT_PLAYER id %u: expected name \"%s\", got \"%s\"", cs[i]->label, id, name,
+                       m.u.put.name);
     }
 }
 
 /* Each of cs gets SC_REMOVE_PLAYER for id with why. */
 static void expect_remove(struct tc **cs, int n, uint32_t id, uint8_t why)
 {
-    struct id_pred p = {id};
     for (int i = 0; i < n; i++) {
         struct proto_msg m;
-        int r = tc_expect_match(cs[i], pred_remove_id, &p, it_ms(5000), &m);
-        if (r != 1) {
-            IT_FAIL("client %s: expected SC_REMOVE_PLAYER id %u why %u, got %s", cs[i]->label, id, why,
-                    r == 0 ? "nothing (timeout)" : "EOF");
-            continue;
-        }
-        if (m.u.remove.why != why)
-            IT_FAIL("client %s: SC_REMOVE_PLAYER id %u: expected why %u, got %u", cs[i]->label, id, why,
-                    m.u.remove.why);
+        if (expect_about(cs[i], SC_REMOVE_PLAYER, id, why == REMOVE_LEFT ? "why 1" : "why 2", &m) &&
+            m.u.remove.why != why)
+            CHECK_FAIL("client %s: SC_REMOVE_PLAYER id %u: expected why %u, got %u", cs[i]->label, id, why,
+                       m.u.remove.why);
     }
 }
 
@@ -235,7 +106,7 @@ static void expect_remove(struct tc **cs, int n, uint32_t id, uint8_t why)
 static void expect_eof(struct tc *c, const char *what)
 {
     if (tc_wait_eof(c, it_ms(5000)) != 1)
-        IT_FAIL("client %s: expected the host to close the connection after %s within %d ms; still open",
+        CHECK_FAIL("client %s: expected the host to close the connection after %s within %d ms; still open",
                 c->label, what, it_ms(5000));
 }
 
@@ -243,11 +114,11 @@ static void check_clean(struct tc **cs, int n)
 {
     for (int i = 0; i < n; i++) {
         if (cs[i]->m.violations != 0)
-            IT_FAIL("client %s: %u mirror violations (ordering rules broken)", cs[i]->label, cs[i]->m.violations);
+            CHECK_FAIL("client %s: %u mirror violations (ordering rules broken)", cs[i]->label, cs[i]->m.violations);
         if (cs[i]->echo_order_bad != 0)
-            IT_FAIL("client %s: %u echoes out of order or unknown", cs[i]->label, cs[i]->echo_order_bad);
+            CHECK_FAIL("client %s: %u echoes out of order or unknown", cs[i]->label, cs[i]->echo_order_bad);
         if (cs[i]->bad != 0)
-            IT_FAIL("client %s: %d undecodable packets from the host", cs[i]->label, cs[i]->bad);
+            CHECK_FAIL("client %s: %d undecodable packets from the host", cs[i]->label, cs[i]->bad);
     }
 }
 
@@ -261,11 +132,11 @@ static void check_squares(struct tc *c)
             ps[n++] = c->m.players[i];
     for (size_t i = 0; i < n; i++) {
         if (ps[i].x >= c->m.board_w || ps[i].y >= c->m.board_h)
-            IT_FAIL("client %s: player %u at (%u,%u) is off the %ux%u board", c->label, ps[i].id, ps[i].x, ps[i].y,
+            CHECK_FAIL("client %s: player %u at (%u,%u) is off the %ux%u board", c->label, ps[i].id, ps[i].x, ps[i].y,
                     c->m.board_w, c->m.board_h);
         for (size_t j = i + 1; j < n; j++)
             if (ps[i].x == ps[j].x && ps[i].y == ps[j].y)
-                IT_FAIL("client %s: players %u and %u are both on (%u,%u)", c->label, ps[i].id, ps[j].id, ps[i].x,
+                CHECK_FAIL("client %s: players %u and %u are both on (%u,%u)", c->label, ps[i].id, ps[j].id, ps[i].x,
                         ps[i].y);
     }
 }
@@ -280,7 +151,7 @@ static int mirrors_disagree(struct tc **cs, int n, int report)
         if (!self) {
             bad++;
             if (report)
-                IT_FAIL("client %s has no player of its own", cs[j]->label);
+                CHECK_FAIL("client %s has no player of its own", cs[j]->label);
             continue;
         }
         for (int i = 0; i < n; i++) {
@@ -290,7 +161,7 @@ static int mirrors_disagree(struct tc **cs, int n, int report)
             if (!p || p->x != self->x || p->y != self->y) {
                 bad++;
                 if (report && bad <= 10)
-                    IT_FAIL("client %s shows %s (id %u) at %s(%d,%d); %s is at (%u,%u) by its own echoes",
+                    CHECK_FAIL("client %s shows %s (id %u) at %s(%d,%d); %s is at (%u,%u) by its own echoes",
                             cs[i]->label, cs[j]->label, tc_id(cs[j]), p ? "" : "nowhere ", p ? p->x : -1,
                             p ? p->y : -1, cs[j]->label, self->x, self->y);
             }
@@ -321,12 +192,12 @@ static int pred_echoed(void *ctx)
 
 static void require_echoed(struct tc **cs, int n, const char *why)
 {
-    struct group g = {cs, n, 0};
+    struct group g = {cs, n};
     if (!tc_wait_until(cs, n, pred_echoed, &g, it_ms(15000))) {
         for (int i = 0; i < n; i++)
             if (cs[i]->seq_echoed != cs[i]->seq_sent)
-                IT_FAIL("%s: client %s has %u of %u echoes", why, cs[i]->label, cs[i]->seq_echoed, cs[i]->seq_sent);
-        it_abort();
+                CHECK_FAIL("%s: client %s has %u of %u echoes", why, cs[i]->label, cs[i]->seq_echoed, cs[i]->seq_sent);
+        check_abort();
     }
 }
 
@@ -336,14 +207,14 @@ static void check_echoes_alive(struct tc **cs, int n, const char *when)
     for (int i = 0; i < n; i++) {
         uint32_t seq = tc_move(cs[i], (uint8_t)(i % 4));
         if (seq == 0) {
-            IT_FAIL("%s: client %s: sending CS_MOVE failed", when, cs[i]->label);
+            CHECK_FAIL("%s: client %s: sending CS_MOVE failed", when, cs[i]->label);
             continue;
         }
     }
     for (int i = 0; i < n; i++) {
-        struct group g = {&cs[i], 1, 0};
+        struct group g = {&cs[i], 1};
         if (!tc_wait_until(cs, n, pred_echoed, &g, it_ms(5000)))
-            IT_FAIL("%s: client %s got no echo for its move %u within %d ms", when, cs[i]->label, cs[i]->seq_sent,
+            CHECK_FAIL("%s: client %s got no echo for its move %u within %d ms", when, cs[i]->label, cs[i]->seq_sent,
                     it_ms(5000));
     }
 }
@@ -354,6 +225,17 @@ static void free_all(struct tc **cs, int n)
         tc_free(cs[i]);
         cs[i] = NULL;
     }
+}
+
+/* How a case ends: every mirror clean (and, with squares, every player
+ * on a square of its own), the clients gone, the host stopped cleanly. */
+static void finish_case(struct hp *h, struct tc **cs, int n, int squares)
+{
+    for (int i = 0; squares && i < n; i++)
+        check_squares(cs[i]);
+    check_clean(cs, n);
+    free_all(cs, n);
+    hp_finish(h);
 }
 
 /* Log predicates. */
@@ -373,7 +255,7 @@ static void expect_log(const struct hp *h, size_t from, const char *word, const 
     snprintf(quoted, sizeof quoted, "\"%s\"", name);
     struct line_words w = {word, quoted};
     if (hp_log_wait(h, from, line_has_both, &w, 1, it_ms(5000)) < 1) {
-        IT_FAIL("the host log has no line with \"%s\" for player %s", word, quoted);
+        CHECK_FAIL("the host log has no line with \"%s\" for player %s", word, quoted);
         hp_log_dump(h, from, "host log");
     }
 }
@@ -385,20 +267,20 @@ static void case_ten_players(void)
     struct hp h;
     struct tc *c[10];
     char name[16];
-    start_host(&h, NULL);
+    hp_start_or_abort(&h, NULL);
     for (int i = 0; i < 10; i++) {
         snprintf(name, sizeof name, "player%d", i);
-        c[i] = login_or_die(h.port, name);
+        c[i] = tc_join(h.port, name);
         const struct proto_msg *ok = &c[i]->ok;
-        IT_CHECK_INT(ok->u.login_ok.board_w, 8);
-        IT_CHECK_INT(ok->u.login_ok.board_h, 8);
-        IT_CHECK_INT(ok->u.login_ok.max_players, 10);
+        CHECK_INT(ok->u.login_ok.board_w, 8);
+        CHECK_INT(ok->u.login_ok.board_h, 8);
+        CHECK_INT(ok->u.login_ok.max_players, 10);
         /* The default view covers the whole 8x8 board. */
         if (ok->u.login_ok.view < 7)
-            IT_FAIL("client %s: SC_LOGIN_OK view %u does not cover the 8x8 board", c[i]->label,
+            CHECK_FAIL("client %s: SC_LOGIN_OK view %u does not cover the 8x8 board", c[i]->label,
                     ok->u.login_ok.view);
     }
-    require_all_count(c, 10, 10, "ten players");
+    tc_require_count(c, 10, 10, "ten players");
 
     /* What each was told at and after its login: a put (why 0) for each
      * earlier player, a put (why 1) for each later one. */
@@ -407,7 +289,7 @@ static void case_ten_players(void)
         for (size_t k = 0; k < tc_queued(c[i]); k++) {
             const struct proto_msg *m = tc_queued_at(c[i], k);
             if (m->type != SC_PUT_PLAYER) {
-                IT_FAIL("client %s: unexpected %s while players joined", c[i]->label, it_type_name(m->type));
+                CHECK_FAIL("client %s: unexpected %s while players joined", c[i]->label, it_type_name(m->type));
                 continue;
             }
             int j;
@@ -415,20 +297,20 @@ static void case_ten_players(void)
                 if (tc_id(c[j]) == m->u.put.id)
                     break;
             if (j == 10 || j == i) {
-                IT_FAIL("client %s: SC_PUT_PLAYER for unknown id %u", c[i]->label, m->u.put.id);
+                CHECK_FAIL("client %s: SC_PUT_PLAYER for unknown id %u", c[i]->label, m->u.put.id);
                 continue;
             }
             int want = j < i ? PUT_VIEW : PUT_JOINED;
             if (m->u.put.why != want)
-                IT_FAIL("client %s: SC_PUT_PLAYER for %s: expected why %d (%s), got %u", c[i]->label, c[j]->label,
+                CHECK_FAIL("client %s: SC_PUT_PLAYER for %s: expected why %d (%s), got %u", c[i]->label, c[j]->label,
                         want, want ? "joined after" : "already there", m->u.put.why);
             if (m->u.put.why == PUT_VIEW)
                 why0++;
             else
                 why1++;
         }
-        IT_CHECK_INT(why0, i);
-        IT_CHECK_INT(why1, 9 - i);
+        CHECK_INT(why0, i);
+        CHECK_INT(why1, 9 - i);
     }
 
     /* Everyone sees the same ten, with their own names, looks and squares. */
@@ -437,13 +319,13 @@ static void case_ten_players(void)
             const struct mirror_player *p = mirror_find(&c[i]->m, tc_id(c[j]));
             const struct mirror_player *self = tc_self(c[j]);
             if (!p || !self) {
-                IT_FAIL("client %s does not see %s (id %u)", c[i]->label, c[j]->label, tc_id(c[j]));
+                CHECK_FAIL("client %s does not see %s (id %u)", c[i]->label, c[j]->label, tc_id(c[j]));
                 continue;
             }
             if (strcmp(p->name, c[j]->label) != 0)
-                IT_FAIL("client %s names id %u \"%s\", expected \"%s\"", c[i]->label, p->id, p->name, c[j]->label);
+                CHECK_FAIL("client %s names id %u \"%s\", expected \"%s\"", c[i]->label, p->id, p->name, c[j]->label);
             if (p->look != self->look || p->x != self->x || p->y != self->y)
-                IT_FAIL("client %s shows %s with look %u at (%u,%u); it shows itself with look %u at (%u,%u)",
+                CHECK_FAIL("client %s shows %s with look %u at (%u,%u); it shows itself with look %u at (%u,%u)",
                         c[i]->label, c[j]->label, p->look, p->x, p->y, self->look, self->x, self->y);
         }
         check_squares(c[i]);
@@ -454,13 +336,11 @@ static void case_ten_players(void)
         if (!self)
             continue;
         if (self->look >= PROTO_LOOKS)
-            IT_FAIL("client %s: look %u out of 0..9", c[j]->label, self->look);
+            CHECK_FAIL("client %s: look %u out of 0..9", c[j]->label, self->look);
         else if (looks[self->look]++)
-            IT_FAIL("look %u is used by two players (second: %s)", self->look, c[j]->label);
+            CHECK_FAIL("look %u is used by two players (second: %s)", self->look, c[j]->label);
     }
-    check_clean(c, 10);
-    free_all(c, 10);
-    finish_host(&h);
+    finish_case(&h, c, 10, 0);
 }
 
 /* ==== moves_agree ======================================================== */
@@ -470,19 +350,19 @@ static void case_moves_agree(void)
     enum { N = 10, MOVES = 200, INFLIGHT = 48 };
     struct hp h;
     struct tc *c[N];
-    struct it_rng rng;
+    struct rng rng;
     char name[16];
-    start_host(&h, NULL);
+    hp_start_or_abort(&h, NULL);
     for (int i = 0; i < N; i++) {
         snprintf(name, sizeof name, "mover%d", i);
-        c[i] = login_or_die(h.port, name);
+        c[i] = tc_join(h.port, name);
     }
-    require_all_count(c, N, N, "before moving");
+    tc_require_count(c, N, N, "before moving");
     for (int i = 0; i < N; i++) {
         c[i]->record = 0;
         tc_clear(c[i]);
     }
-    it_rng_seed(&rng, 0x5eed0001);
+    rng_seed(&rng, 0x5eed0001);
     uint64_t t0 = sys_now_ms(), end = t0 + (uint64_t)it_ms(30000);
     int done = 0;
     while (!done && sys_now_ms() < end) {
@@ -496,40 +376,38 @@ static void case_moves_agree(void)
             if (room == 0)
                 continue;
             /* Mostly single moves, now and then a fast burst. */
-            uint32_t k = it_rng_below(&rng, 4) == 0 ? 5 + it_rng_below(&rng, 16) : 1;
+            uint32_t k = rng_below(&rng, 4) == 0 ? 5 + rng_below(&rng, 16) : 1;
             if (k > left)
                 k = left;
             if (k > room)
                 k = room;
             for (uint32_t m = 0; m < k; m++)
-                if (tc_move(c[i], (uint8_t)it_rng_below(&rng, 4)) == 0) {
-                    IT_FAIL("client %s: sending CS_MOVE failed (host closed?)", c[i]->label);
-                    it_abort();
+                if (tc_move(c[i], (uint8_t)rng_below(&rng, 4)) == 0) {
+                    CHECK_FAIL("client %s: sending CS_MOVE failed (host closed?)", c[i]->label);
+                    check_abort();
                 }
         }
         tc_pump_many(c, N, 1);
     }
     for (int i = 0; i < N; i++)
-        IT_CHECK_INT(c[i]->seq_sent, MOVES);
+        CHECK_INT(c[i]->seq_sent, MOVES);
     require_echoed(c, N, "after the moves");
     struct agree_ctx a = {c, N};
     if (!tc_wait_until(c, N, pred_agree, &a, it_ms(10000)))
         mirrors_disagree(c, N, 1);
     uint64_t sum = 0, max = 0, n = 0;
     for (int i = 0; i < N; i++) {
-        IT_CHECK_INT(c[i]->m.count, N);
+        CHECK_INT(c[i]->m.count, N);
         check_squares(c[i]);
         sum += c[i]->delay_sum_us;
         n += c[i]->echoes;
         if (c[i]->delay_max_us > max)
             max = c[i]->delay_max_us;
     }
-    check_clean(c, N);
-    it_note("%d clients x %d moves in %llu ms; echo delay mean %.2f ms, max %.2f ms", N, MOVES,
+    check_note("%d clients x %d moves in %llu ms; echo delay mean %.2f ms, max %.2f ms", N, MOVES,
             (unsigned long long)(sys_now_ms() - t0), n ? (double)sum / (double)n / 1000.0 : 0.0,
             (double)max / 1000.0);
-    free_all(c, N);
-    finish_host(&h);
+    finish_case(&h, c, N, 0);
 }
 
 /* ==== edge_and_blocked =================================================== */
@@ -546,9 +424,8 @@ static void expect_nothing_but_own(struct tc *c, const char *when)
             continue;
         if (m->type == SC_POSITION && m->u.pos.id == tc_id(c))
             continue;
-        IT_FAIL("client %s: %s: got %s for id %u, expected nothing", c->label, when, it_type_name(m->type),
-                m->type == SC_POSITION ? m->u.pos.id : m->type == SC_PUT_PLAYER ? m->u.put.id
-                                                     : m->type == SC_REMOVE_PLAYER ? m->u.remove.id : 0);
+        CHECK_FAIL("client %s: %s: got %s for id %u, expected nothing", c->label, when, it_type_name(m->type),
+                   tc_msg_id(m));
     }
     tc_clear(c);
 }
@@ -558,7 +435,7 @@ static int move_and_echo(struct tc *c, uint8_t dir, uint16_t *x, uint16_t *y)
 {
     uint32_t seq = tc_move(c, dir);
     if (seq == 0 || tc_wait_echo(c, seq, it_ms(5000)) != 1) {
-        IT_FAIL("client %s: no echo for its move (dir %u)", c->label, dir);
+        CHECK_FAIL("client %s: no echo for its move (dir %u)", c->label, dir);
         return 0;
     }
     const struct mirror_player *self = tc_self(c);
@@ -573,14 +450,14 @@ static void case_edge_and_blocked(void)
     struct hp h;
     struct tc *c[4];
     static const char *const names[4] = {"ann", "ben", "cat", "dan"};
-    start_host(&h, extra);
+    hp_start_or_abort(&h, extra);
     for (int i = 0; i < 4; i++) {
-        c[i] = login_or_die(h.port, names[i]);
-        IT_CHECK_INT(c[i]->ok.u.login_ok.board_w, 2);
-        IT_CHECK_INT(c[i]->ok.u.login_ok.board_h, 2);
-        IT_CHECK_INT(c[i]->ok.u.login_ok.max_players, 4);
+        c[i] = tc_join(h.port, names[i]);
+        CHECK_INT(c[i]->ok.u.login_ok.board_w, 2);
+        CHECK_INT(c[i]->ok.u.login_ok.board_h, 2);
+        CHECK_INT(c[i]->ok.u.login_ok.max_players, 4);
     }
-    require_all_count(c, 4, 4, "full 2x2 board");
+    tc_require_count(c, 4, 4, "full 2x2 board");
     for (int i = 0; i < 4; i++) {
         check_squares(c[i]);
         tc_clear(c[i]);
@@ -597,14 +474,14 @@ static void case_edge_and_blocked(void)
             int nx = x0 + dx_of[d], ny = y0 + dy_of[d];
             int off = nx < 0 || ny < 0 || nx > 1 || ny > 1;
             if (x != x0 || y != y0)
-                IT_FAIL("client %s at (%u,%u) moved %s (%s): expected the echo to keep (%u,%u), got (%u,%u)",
+                CHECK_FAIL("client %s at (%u,%u) moved %s (%s): expected the echo to keep (%u,%u), got (%u,%u)",
                         c[i]->label, x0, y0, d == 0 ? "up" : d == 1 ? "down" : d == 2 ? "left" : "right",
                         off ? "off the board" : "into a taken square", x0, y0, x, y);
         }
     }
     /* Every non-move has been decided; barriers show what reached whom. */
     for (int i = 0; i < 4; i++) {
-        IT_REQUIRE(tc_barrier(c[i], it_ms(5000)) == 1);
+        REQUIRE(tc_barrier(c[i], it_ms(5000)) == 1);
         expect_nothing_but_own(c[i], "after non-moves of others");
     }
 
@@ -612,7 +489,7 @@ static void case_edge_and_blocked(void)
     const struct mirror_player *ds = tc_self(c[3]);
     int fx = ds->x, fy = ds->y;
     uint32_t dan = tc_id(c[3]);
-    IT_REQUIRE(tc_logout(c[3]) == 0);
+    REQUIRE(tc_logout(c[3]) == 0);
     expect_remove(c, 3, dan, REMOVE_LEFT);
     expect_eof(c[3], "CS_LOGOUT");
 
@@ -628,23 +505,18 @@ static void case_edge_and_blocked(void)
                 break;
             }
     }
-    IT_REQUIRE(p >= 0);
+    REQUIRE(p >= 0);
     int ox = tc_self(c[p])->x, oy = tc_self(c[p])->y;
     uint16_t x, y;
     if (move_and_echo(c[p], pd, &x, &y) && (x != fx || y != fy))
-        IT_FAIL("client %s moved from (%d,%d) into the free (%d,%d): echo says (%u,%u)", c[p]->label, ox, oy, fx,
+        CHECK_FAIL("client %s moved from (%d,%d) into the free (%d,%d): echo says (%u,%u)", c[p]->label, ox, oy, fx,
                 fy, x, y);
-    struct id_pred ip = {tc_id(c[p])};
     for (int i = 0; i < 3; i++) {
-        if (i == p)
-            continue;
         struct proto_msg m;
-        if (tc_expect_match(c[i], pred_pos_id, &ip, it_ms(5000), &m) != 1) {
-            IT_FAIL("client %s: no SC_POSITION for %s's real move", c[i]->label, c[p]->label);
+        if (i == p || !expect_about(c[i], SC_POSITION, tc_id(c[p]), "its real move", &m))
             continue;
-        }
         if (m.u.pos.x != fx || m.u.pos.y != fy)
-            IT_FAIL("client %s: the first SC_POSITION for %s is (%u,%u), expected (%d,%d) (its real move)",
+            CHECK_FAIL("client %s: the first SC_POSITION for %s is (%u,%u), expected (%d,%d) (its real move)",
                     c[i]->label, c[p]->label, m.u.pos.x, m.u.pos.y, fx, fy);
     }
     /* The square it left is free now: its other neighbour moves in. */
@@ -661,22 +533,19 @@ static void case_edge_and_blocked(void)
                 break;
             }
     }
-    IT_REQUIRE(q >= 0);
+    REQUIRE(q >= 0);
     if (move_and_echo(c[q], qd, &x, &y) && (x != ox || y != oy))
-        IT_FAIL("client %s moved into the freed (%d,%d): echo says (%u,%u)", c[q]->label, ox, oy, x, y);
+        CHECK_FAIL("client %s moved into the freed (%d,%d): echo says (%u,%u)", c[q]->label, ox, oy, x, y);
     /* And the one who moved first is now blocked going back. */
     int qx = x, qy = y;
     if (move_and_echo(c[p], pd ^ 1, &x, &y) && (x != fx || y != fy))
-        IT_FAIL("client %s moved back into (%d,%d), which %s holds: echo says (%u,%u)", c[p]->label, qx, qy,
+        CHECK_FAIL("client %s moved back into (%d,%d), which %s holds: echo says (%u,%u)", c[p]->label, qx, qy,
                 c[q]->label, x, y);
     struct agree_ctx a = {c, 3};
     if (!tc_wait_until(c, 3, pred_agree, &a, it_ms(5000)))
         mirrors_disagree(c, 3, 1);
-    for (int i = 0; i < 3; i++)
-        check_squares(c[i]);
-    check_clean(c, 3);
-    free_all(c, 4);
-    finish_host(&h);
+    tc_free(c[3]); /* dan, who left */
+    finish_case(&h, c, 3, 1);
 }
 
 /* ==== join_leave_notices ================================================= */
@@ -684,19 +553,19 @@ static void case_edge_and_blocked(void)
 static void case_join_leave_notices(void)
 {
     struct hp h;
-    start_host(&h, NULL);
+    hp_start_or_abort(&h, NULL);
     struct tc *ab[2];
-    ab[0] = login_or_die(h.port, "alice");
-    ab[1] = login_or_die(h.port, "bob");
-    require_all_count(ab, 2, 2, "alice and bob");
+    ab[0] = tc_join(h.port, "alice");
+    ab[1] = tc_join(h.port, "bob");
+    tc_require_count(ab, 2, 2, "alice and bob");
     for (int i = 0; i < 2; i++)
         tc_clear(ab[i]);
 
     /* carol joins, then logs out. */
-    struct tc *c = login_or_die(h.port, "carol");
+    struct tc *c = tc_join(h.port, "carol");
     expect_put(ab, 2, tc_id(c), PUT_JOINED, "carol");
     expect_log(&h, 0, "join", "carol");
-    IT_REQUIRE(tc_logout(c) == 0);
+    REQUIRE(tc_logout(c) == 0);
     expect_remove(ab, 2, tc_id(c), REMOVE_LEFT);
     expect_eof(c, "CS_LOGOUT");
     expect_log(&h, 0, "leave", "carol");
@@ -704,7 +573,7 @@ static void case_join_leave_notices(void)
 
     /* dave closes without a word (the kernel sends FIN, or RST when
      * something was left unread). */
-    struct tc *d = login_or_die(h.port, "dave");
+    struct tc *d = tc_join(h.port, "dave");
     expect_put(ab, 2, tc_id(d), PUT_JOINED, "dave");
     uint32_t did = tc_id(d);
     tc_close(d);
@@ -713,7 +582,7 @@ static void case_join_leave_notices(void)
 
     /* dora half-closes after reading everything: a clean FIN; the host
      * must close its side too. */
-    struct tc *e = login_or_die(h.port, "dora");
+    struct tc *e = tc_join(h.port, "dora");
     expect_put(ab, 2, tc_id(e), PUT_JOINED, "dora");
     tc_drain(e);
     shutdown((int)e->s, SHUT_WR);
@@ -722,7 +591,7 @@ static void case_join_leave_notices(void)
     tc_free(e);
 
     /* erin resets the connection (SO_LINGER 0). */
-    struct tc *f = login_or_die(h.port, "erin");
+    struct tc *f = tc_join(h.port, "erin");
     expect_put(ab, 2, tc_id(f), PUT_JOINED, "erin");
     uint32_t fid = tc_id(f);
     tc_close_rst(f);
@@ -736,13 +605,11 @@ static void case_join_leave_notices(void)
     }
 
     /* carol's name is free again. */
-    struct tc *g = login_or_die(h.port, "carol");
+    struct tc *g = tc_join(h.port, "carol");
     expect_put(ab, 2, tc_id(g), PUT_JOINED, "carol");
-    require_all_count(ab, 2, 3, "after carol's return");
-    check_clean(ab, 2);
+    tc_require_count(ab, 2, 3, "after carol's return");
     tc_free(g);
-    free_all(ab, 2);
-    finish_host(&h);
+    finish_case(&h, ab, 2, 0);
 }
 
 /* ==== game_full ========================================================== */
@@ -751,18 +618,18 @@ static void expect_refused(struct tc *c, int reason, const char *what)
 {
     expect_eof(c, what);
     if (c->rx_packets != 1)
-        IT_FAIL("client %s: after %s expected exactly 1 packet (SC_LOGIN_FAIL %d) then EOF, got %llu packets",
+        CHECK_FAIL("client %s: after %s expected exactly 1 packet (SC_LOGIN_FAIL %d) then EOF, got %llu packets",
                 c->label, what, reason, (unsigned long long)c->rx_packets);
 }
 
 static void login_expect_fail(uint16_t port, const char *label, const char *name, int reason)
 {
-    struct tc *c = connect_or_die(port, label);
+    struct tc *c = tc_connect_or_abort(port, label);
     int r = tc_login(c, name);
     if (r != reason)
-        IT_FAIL("login \"%s\" (%s): expected %s, got %s", label, name, fail_name(reason), fail_name(r));
+        CHECK_FAIL("login \"%s\" (%s): expected %s, got %s", label, name, it_login_result(reason), it_login_result(r));
     else
-        expect_refused(c, reason, fail_name(reason));
+        expect_refused(c, reason, it_login_result(reason));
     tc_free(c);
 }
 
@@ -771,22 +638,22 @@ static void case_game_full(void)
     static const char *const extra[] = {"--max-players", "3", NULL};
     struct hp h;
     struct tc *c[3];
-    start_host(&h, extra);
-    c[0] = login_or_die(h.port, "one");
-    c[1] = login_or_die(h.port, "two");
-    c[2] = login_or_die(h.port, "three");
-    IT_CHECK_INT(c[0]->ok.u.login_ok.max_players, 3);
-    require_all_count(c, 3, 3, "three in");
+    hp_start_or_abort(&h, extra);
+    c[0] = tc_join(h.port, "one");
+    c[1] = tc_join(h.port, "two");
+    c[2] = tc_join(h.port, "three");
+    CHECK_INT(c[0]->ok.u.login_ok.max_players, 3);
+    tc_require_count(c, 3, 3, "three in");
 
     login_expect_fail(h.port, "four", "four", FAIL_FULL);
 
     uint32_t one = tc_id(c[0]);
-    IT_REQUIRE(tc_logout(c[0]) == 0);
+    REQUIRE(tc_logout(c[0]) == 0);
     expect_remove(&c[1], 2, one, REMOVE_LEFT);
     expect_eof(c[0], "CS_LOGOUT");
     tc_free(c[0]);
 
-    c[0] = login_or_die(h.port, "five");
+    c[0] = tc_join(h.port, "five");
     expect_put(&c[1], 2, tc_id(c[0]), PUT_JOINED, "five");
     login_expect_fail(h.port, "six", "six", FAIL_FULL);
 
@@ -796,11 +663,9 @@ static void case_game_full(void)
     struct tc *rest[2] = {c[0], c[2]};
     expect_remove(rest, 2, two, REMOVE_LEFT);
     tc_free(c[1]);
-    c[1] = login_or_die(h.port, "seven");
-    require_all_count(c, 3, 3, "three in again");
-    check_clean(c, 3);
-    free_all(c, 3);
-    finish_host(&h);
+    c[1] = tc_join(h.port, "seven");
+    tc_require_count(c, 3, 3, "three in again");
+    finish_case(&h, c, 3, 0);
 }
 
 /* ==== login_timeout ====================================================== */
@@ -814,30 +679,28 @@ static void case_login_timeout(void)
 {
     static const char *const extra[] = {"--login-timeout", "1", NULL};
     struct hp h;
-    start_host(&h, extra);
+    hp_start_or_abort(&h, extra);
     struct tc *silent = tc_connect(h.port, "silent", 0);
-    IT_REQUIRE(silent != NULL);
-    struct tc *player = login_or_die(h.port, "player");
-    struct tc *leaver = login_or_die(h.port, "leaver");
-    IT_REQUIRE(tc_logout(leaver) == 0);
+    REQUIRE(silent != NULL);
+    struct tc *player = tc_join(h.port, "player");
+    struct tc *leaver = tc_join(h.port, "leaver");
+    REQUIRE(tc_logout(leaver) == 0);
     expect_eof(leaver, "CS_LOGOUT");
 
     /* The silent one goes after about a second; the tick is 1 s, so allow
      * a few, and scale for sanitizer builds. */
     if (tc_wait_eof(silent, it_ms(5000)) != 1)
-        IT_FAIL("a connection that never logged in was still open after 5 s with --login-timeout 1");
-    IT_CHECK_INT(hp_log_wait(&h, 0, line_no_login, NULL, 1, it_ms(2000)), 1);
+        CHECK_FAIL("a connection that never logged in was still open after 5 s with --login-timeout 1");
+    CHECK_INT(hp_log_wait(&h, 0, line_no_login, NULL, 1, it_ms(2000)), 1);
 
     /* A player who stays is not touched, however long it plays. */
     sys_sleep_ms(1500);
     struct tc *one[1] = {player};
-    require_all_count(one, 1, 1, "the player after the timeout");
-    IT_CHECK_INT(hp_log_count(&h, 0, line_no_login, NULL), 1);
+    tc_require_count(one, 1, 1, "the player after the timeout");
+    CHECK_INT(hp_log_count(&h, 0, line_no_login, NULL), 1);
     tc_free(silent);
     tc_free(leaver);
-    check_clean(one, 1);
-    free_all(one, 1);
-    finish_host(&h);
+    finish_case(&h, one, 1, 0);
 }
 
 /* ==== name_rules ========================================================= */
@@ -848,16 +711,16 @@ static void case_login_timeout(void)
 static void raw_login_expect_fail(uint16_t port, const char *label, uint16_t version, const uint8_t raw[32],
                                   int reason)
 {
-    struct tc *c = connect_or_die(port, label);
-    IT_REQUIRE(tc_send_login(c, version, raw) == 0);
+    struct tc *c = tc_connect_or_abort(port, label);
+    REQUIRE(tc_send_login(c, version, raw) == 0);
     struct proto_msg m;
     int r = tc_next(c, &m, it_ms(5000));
     if (r != 1)
-        IT_FAIL("login %s: expected SC_LOGIN_FAIL %d, got %s", label, reason, r == 0 ? "nothing" : "EOF");
+        CHECK_FAIL("login %s: expected SC_LOGIN_FAIL %d, got %s", label, reason, r == 0 ? "nothing" : "EOF");
     else if (m.type != SC_LOGIN_FAIL)
-        IT_FAIL("login %s: expected SC_LOGIN_FAIL %d, got %s", label, reason, it_type_name(m.type));
+        CHECK_FAIL("login %s: expected SC_LOGIN_FAIL %d, got %s", label, reason, it_type_name(m.type));
     else if (m.u.login_fail.reason != reason)
-        IT_FAIL("login %s: expected SC_LOGIN_FAIL %d, got SC_LOGIN_FAIL %u", label, reason, m.u.login_fail.reason);
+        CHECK_FAIL("login %s: expected SC_LOGIN_FAIL %d, got SC_LOGIN_FAIL %u", label, reason, m.u.login_fail.reason);
     else
         expect_refused(c, reason, label);
     tc_free(c);
@@ -872,31 +735,28 @@ static void raw_name(uint8_t raw[32], const char *bytes, size_t n)
 static void case_name_rules(void)
 {
     struct hp h;
-    start_host(&h, NULL);
+    hp_start_or_abort(&h, NULL);
     struct tc *c[4];
-    c[0] = login_or_die(h.port, "abc");
-    c[1] = login_or_die(h.port, "abd"); /* one byte apart: a different name */
+    c[0] = tc_join(h.port, "abc");
+    c[1] = tc_join(h.port, "abd"); /* one byte apart: a different name */
     login_expect_fail(h.port, "abc-again", "abc", FAIL_TAKEN);
 
-    c[2] = login_or_die(h.port, KOREAN);
+    c[2] = tc_join(h.port, KOREAN);
     /* abc receives the Korean name byte for byte. */
-    struct id_pred ip = {tc_id(c[2])};
     struct proto_msg m;
-    if (tc_expect_match(c[0], pred_put_id, &ip, it_ms(5000), &m) != 1) {
-        IT_FAIL("abc: no SC_PUT_PLAYER for the Korean player");
-    } else {
-        IT_CHECK_INT(m.u.put.why, PUT_JOINED);
+    if (expect_about(c[0], SC_PUT_PLAYER, tc_id(c[2]), "the Korean player", &m)) {
+        CHECK_INT(m.u.put.why, PUT_JOINED);
         if (memcmp(m.u.put.name, KOREAN, sizeof KOREAN) != 0) {
             char hex[200] = "";
             for (size_t i = 0; i < sizeof KOREAN; i++)
                 snprintf(hex + strlen(hex), sizeof hex - strlen(hex), "%02x ", (uint8_t)m.u.put.name[i]);
-            IT_FAIL("abc: the Korean name arrived as bytes %s, expected ea b9 80 ec b2 a0 ec 88 98 00", hex);
+            CHECK_FAIL("abc: the Korean name arrived as bytes %s, expected ea b9 80 ec b2 a0 ec 88 98 00", hex);
         }
     }
     login_expect_fail(h.port, "korean-again", KOREAN, FAIL_TAKEN);
 
     /* 31 bytes is the longest name. */
-    c[3] = login_or_die(h.port, "abcdefghijklmnopqrstuvwxyz01234");
+    c[3] = tc_join(h.port, "abcdefghijklmnopqrstuvwxyz01234");
 
     uint8_t raw[32];
     raw_name(raw, "", 0);
@@ -922,12 +782,10 @@ static void case_name_rules(void)
     raw_login_expect_fail(h.port, "version-0", 0, raw, FAIL_VERSION);
 
     /* The failures left no trace with the players. */
-    require_all_count(c, 4, 4, "after the refused logins");
+    tc_require_count(c, 4, 4, "after the refused logins");
     for (int i = 0; i < 4; i++)
-        IT_CHECK(find_by_name(&c[i]->m, KOREAN) != NULL);
-    check_clean(c, 4);
-    free_all(c, 4);
-    finish_host(&h);
+        CHECK(tc_find_name(c[i], KOREAN) != NULL);
+    finish_case(&h, c, 4, 0);
 }
 
 /* ==== malformed ========================================================== */
@@ -962,13 +820,13 @@ static int line_why_from_peer(const char *line, void *ctx)
 }
 
 /* Keeps the good clients moving: each has a few moves in flight. */
-static void keep_playing(struct tc **g, int n, struct it_rng *rng, int ms)
+static void keep_playing(struct tc **g, int n, struct rng *rng, int ms)
 {
     for (int i = 0; i < n; i++)
         while (g[i]->seq_sent - g[i]->seq_echoed < 4)
-            if (tc_move(g[i], (uint8_t)it_rng_below(rng, 4)) == 0) {
-                IT_FAIL("good client %s: CS_MOVE send failed", g[i]->label);
-                it_abort();
+            if (tc_move(g[i], (uint8_t)rng_below(rng, 4)) == 0) {
+                CHECK_FAIL("good client %s: CS_MOVE send failed", g[i]->label);
+                check_abort();
             }
     tc_pump_many(g, n, ms);
 }
@@ -983,7 +841,7 @@ static int all_see(struct tc **g, int n, uint32_t id, int want)
 
 /* Pumps the good ones (moving) until each does (want 1) or does not
  * (want 0) have id in its mirror. */
-static int play_until_seen(struct tc **g, int n, struct it_rng *rng, uint32_t id, int want)
+static int play_until_seen(struct tc **g, int n, struct rng *rng, uint32_t id, int want)
 {
     uint64_t end = sys_now_ms() + (uint64_t)it_ms(5000);
     while (!all_see(g, n, id, want) && sys_now_ms() < end)
@@ -1015,7 +873,7 @@ static const struct bad_case malformed_cases[] = {
 };
 
 /* Sends the bad thing. Send errors are fine: the host may close first. */
-static void send_bad(struct tc *b, const struct bad_case *bc, struct it_rng *rng)
+static void send_bad(struct tc *b, const struct bad_case *bc, struct rng *rng)
 {
     if (bc->len) {
         tc_send_raw(b, bc->bytes, bc->len);
@@ -1026,7 +884,7 @@ static void send_bad(struct tc *b, const struct bad_case *bc, struct it_rng *rng
     } else {
         uint8_t junk[1000];
         for (size_t i = 0; i < sizeof junk; i++)
-            junk[i] = (uint8_t)it_rng_next(rng);
+            junk[i] = (uint8_t)rng_next(rng);
         /* Size 238 fits no type, so the first header is bad whatever the
          * type byte is: no chance of a valid packet by luck. */
         junk[0] = 238;
@@ -1045,11 +903,11 @@ static void check_dropped(struct tc **g, int n, uint32_t id, const char *what)
                 continue;
             found = 1;
             if (m->u.remove.why != REMOVE_DROPPED)
-                IT_FAIL("[%s] %s: SC_REMOVE_PLAYER for the bad client: expected why 2, got %u", what, g[i]->label,
+                CHECK_FAIL("[%s] %s: SC_REMOVE_PLAYER for the bad client: expected why 2, got %u", what, g[i]->label,
                         m->u.remove.why);
         }
         if (!found)
-            IT_FAIL("[%s] %s: no SC_REMOVE_PLAYER for the bad client (id %u)", what, g[i]->label, id);
+            CHECK_FAIL("[%s] %s: no SC_REMOVE_PLAYER for the bad client (id %u)", what, g[i]->label, id);
     }
 }
 
@@ -1063,32 +921,32 @@ static void check_bad_logged(const struct hp *h, size_t log_from, uint16_t port,
     int why_lines = hp_log_wait(h, log_from, line_why_from_peer, &pc, 1, it_ms(5000));
     int lines = hp_log_count(h, log_from, line_from_peer, &pc);
     if (why_lines != 1 || lines != 1) {
-        IT_FAIL("[%s] expected exactly 1 host log line about %s saying why it was closed, got %d saying why, "
+        CHECK_FAIL("[%s] expected exactly 1 host log line about %s saying why it was closed, got %d saying why, "
                 "%d in all", what, pc.peer, why_lines, lines);
         hp_log_dump(h, log_from, "host log for this case");
-    } else if (it_verbose) {
+    } else if (check_verbose) {
         hp_log_dump(h, log_from, what);
     }
 }
 
 /* One fresh connection sends one bad thing while the good ones play. */
-static void run_bad_case(const struct hp *h, struct tc **g, int n, int k, struct it_rng *rng)
+static void run_bad_case(const struct hp *h, struct tc **g, int n, int k, struct rng *rng)
 {
     const struct bad_case *bc = &malformed_cases[k];
     char label[40];
     snprintf(label, sizeof label, "bad%d", k);
     size_t log_from = hp_log_size(h);
-    struct tc *b = connect_or_die(h->port, label);
+    struct tc *b = tc_connect_or_abort(h->port, label);
     uint32_t bid = 0;
     if (bc->login) {
         int r = tc_login(b, label);
         if (r != 0) {
-            IT_FAIL("[%s] login of the bad client: %s", bc->name, fail_name(r));
-            it_abort();
+            CHECK_FAIL("[%s] login of the bad client: %s", bc->name, it_login_result(r));
+            check_abort();
         }
         bid = tc_id(b);
         /* The good ones must see it first, so that its removal means something. */
-        IT_REQUIRE(play_until_seen(g, n, rng, bid, 1));
+        REQUIRE(play_until_seen(g, n, rng, bid, 1));
     }
     for (int i = 0; i < n; i++)
         tc_clear(g[i]);
@@ -1101,7 +959,7 @@ static void run_bad_case(const struct hp *h, struct tc **g, int n, int k, struct
         tc_pump(b, 2);
     }
     if (!b->closed)
-        IT_FAIL("[%s] the host did not close the connection within %d ms", bc->name, it_ms(5000));
+        CHECK_FAIL("[%s] the host did not close the connection within %d ms", bc->name, it_ms(5000));
     if (bc->login) {
         play_until_seen(g, n, rng, bid, 0);
         check_dropped(g, n, bid, bc->name);
@@ -1122,22 +980,18 @@ static void case_malformed(void)
 {
     struct hp h;
     struct tc *g[3];
-    struct it_rng rng;
-    start_host(&h, NULL);
-    g[0] = login_or_die(h.port, "good0");
-    g[1] = login_or_die(h.port, "good1");
-    g[2] = login_or_die(h.port, "good2");
-    require_all_count(g, 3, 3, "good clients");
-    it_rng_seed(&rng, 0xbad0);
+    struct rng rng;
+    hp_start_or_abort(&h, NULL);
+    g[0] = tc_join(h.port, "good0");
+    g[1] = tc_join(h.port, "good1");
+    g[2] = tc_join(h.port, "good2");
+    tc_require_count(g, 3, 3, "good clients");
+    rng_seed(&rng, 0xbad0);
     for (int k = 0; k < (int)(sizeof malformed_cases / sizeof malformed_cases[0]); k++)
         run_bad_case(&h, g, 3, k, &rng);
     require_echoed(g, 3, "at the end");
-    require_all_count(g, 3, 3, "at the end");
-    for (int i = 0; i < 3; i++)
-        check_squares(g[i]);
-    check_clean(g, 3);
-    free_all(g, 3);
-    finish_host(&h);
+    tc_require_count(g, 3, 3, "at the end");
+    finish_case(&h, g, 3, 1);
 }
 
 /* ==== slow_reader ======================================================== */
@@ -1148,16 +1002,16 @@ static void case_slow_reader(void)
     static const char *const extra[] = {"--send-bound", "16384", NULL};
     struct hp h;
     struct tc *f[N];
-    struct it_rng rng;
+    struct rng rng;
     char name[16];
-    start_host(&h, extra);
+    hp_start_or_abort(&h, extra);
     for (int i = 0; i < N; i++) {
         snprintf(name, sizeof name, "flood%d", i);
-        f[i] = login_or_die(h.port, name);
+        f[i] = tc_join(h.port, name);
     }
     struct tc *s = tc_connect(h.port, "slow", 2048);
-    IT_REQUIRE(s != NULL);
-    IT_REQUIRE(tc_send_login_name(s, "slow") == 0);
+    REQUIRE(s != NULL);
+    REQUIRE(tc_send_login_name(s, "slow") == 0);
     /* Never read s from here on: find its id through the others. */
     uint32_t sid = 0;
     uint64_t end = sys_now_ms() + (uint64_t)it_ms(5000);
@@ -1165,7 +1019,7 @@ static void case_slow_reader(void)
         tc_pump_many(f, N, 10);
         int all = 1;
         for (int i = 0; i < N; i++) {
-            const struct mirror_player *p = find_by_name(&f[i]->m, "slow");
+            const struct mirror_player *p = tc_find_name(f[i], "slow");
             if (!p)
                 all = 0;
             else
@@ -1174,14 +1028,14 @@ static void case_slow_reader(void)
         if (all)
             break;
     }
-    IT_REQUIRE(sid != 0);
+    REQUIRE(sid != 0);
     for (int i = 0; i < N; i++) {
         tc_clear(f[i]);
         f[i]->record = 0;
     }
     size_t log_from = hp_log_size(&h);
     long rss0 = hp_rss_kb(&h), rss_max = rss0;
-    it_rng_seed(&rng, 0x510e);
+    rng_seed(&rng, 0x510e);
 
     /* Flood until every flooder has seen the slow one go, bounded in moves
      * and in time. */
@@ -1198,9 +1052,9 @@ static void case_slow_reader(void)
     while (!all_seen && sys_now_ms() < deadline && total < MAX_MOVES) {
         for (int i = 0; i < N; i++)
             while (f[i]->seq_sent - f[i]->seq_echoed < INFLIGHT) {
-                if (tc_move(f[i], (uint8_t)it_rng_below(&rng, 4)) == 0) {
-                    IT_FAIL("flooder %s: CS_MOVE send failed (dropped itself?)", f[i]->label);
-                    it_abort();
+                if (tc_move(f[i], (uint8_t)rng_below(&rng, 4)) == 0) {
+                    CHECK_FAIL("flooder %s: CS_MOVE send failed (dropped itself?)", f[i]->label);
+                    check_abort();
                 }
                 total++;
             }
@@ -1218,8 +1072,8 @@ static void case_slow_reader(void)
             if (!dropped_at[i])
                 all_seen = 0;
             if (f[i]->closed) {
-                IT_FAIL("flooder %s was disconnected by the host", f[i]->label);
-                it_abort();
+                CHECK_FAIL("flooder %s was disconnected by the host", f[i]->label);
+                check_abort();
             }
         }
         if (sys_now_ms() >= next_rss) {
@@ -1233,34 +1087,34 @@ static void case_slow_reader(void)
     if (r > rss_max)
         rss_max = r;
     uint64_t took = sys_now_ms() - t0;
-    it_note("flooded %u moves in %llu ms; the slow reader %s; host RSS %ld -> max %ld KiB", total,
+    check_note("flooded %u moves in %llu ms; the slow reader %s; host RSS %ld -> max %ld KiB", total,
             (unsigned long long)took, all_seen ? "was dropped" : "was NOT dropped", rss0, rss_max);
     for (int i = 0; i < N; i++) {
         if (!dropped_at[i])
-            IT_FAIL("flooder %s: no SC_REMOVE_PLAYER for the slow reader (id %u) after %u moves in %llu ms",
+            CHECK_FAIL("flooder %s: no SC_REMOVE_PLAYER for the slow reader (id %u) after %u moves in %llu ms",
                     f[i]->label, sid, total, (unsigned long long)took);
         else if (why[i] != REMOVE_DROPPED)
-            IT_FAIL("flooder %s: SC_REMOVE_PLAYER for the slow reader: expected why 2, got %u", f[i]->label, why[i]);
+            CHECK_FAIL("flooder %s: SC_REMOVE_PLAYER for the slow reader: expected why 2, got %u", f[i]->label, why[i]);
     }
     struct line_words w = {"drop", "\"slow\""};
     if (hp_log_wait(&h, log_from, line_has_both, &w, 1, it_ms(5000)) < 1) {
-        IT_FAIL("the host log has no line with \"drop\" for \"slow\"");
+        CHECK_FAIL("the host log has no line with \"drop\" for \"slow\"");
         hp_log_dump(&h, log_from, "host log");
     }
     long limit_kb = 64 * 1024 * (it_slow_factor() > 1 ? 5 : 1);
     if (rss0 > 0 && rss_max - rss0 > limit_kb)
-        IT_FAIL("host RSS grew by %ld KiB (from %ld to %ld), limit %ld KiB", rss_max - rss0, rss0, rss_max, limit_kb);
+        CHECK_FAIL("host RSS grew by %ld KiB (from %ld to %ld), limit %ld KiB", rss_max - rss0, rss0, rss_max, limit_kb);
     uint64_t gap_limit = 2000000ull * (uint64_t)it_slow_factor(), sum = 0, n = 0, dmax = 0;
     for (int i = 0; i < N; i++) {
         if (f[i]->max_gap_us > gap_limit)
-            IT_FAIL("flooder %s: echoes stalled for %.1f ms (limit %.0f ms)", f[i]->label,
+            CHECK_FAIL("flooder %s: echoes stalled for %.1f ms (limit %.0f ms)", f[i]->label,
                     (double)f[i]->max_gap_us / 1000.0, (double)gap_limit / 1000.0);
         sum += f[i]->delay_sum_us;
         n += f[i]->echoes;
         if (f[i]->delay_max_us > dmax)
             dmax = f[i]->delay_max_us;
     }
-    it_note("echo delay mean %.2f ms, max %.2f ms", n ? (double)sum / (double)n / 1000.0 : 0.0, (double)dmax / 1000.0);
+    check_note("echo delay mean %.2f ms, max %.2f ms", n ? (double)sum / (double)n / 1000.0 : 0.0, (double)dmax / 1000.0);
     require_echoed(f, N, "after the flood");
     check_echoes_alive(f, N, "after the drop");
     /* The slow one's connection is closed: reading it all ends in EOF. */
@@ -1273,13 +1127,11 @@ static void case_slow_reader(void)
     }
     uint64_t t1 = sys_now_ms();
     if (tc_wait_eof(s, it_ms(20000)) != 1)
-        IT_FAIL("the slow reader's connection is still open %d ms after its drop", it_ms(20000));
-    it_note("the slow reader read to EOF in %llu ms", (unsigned long long)(sys_now_ms() - t1));
+        CHECK_FAIL("the slow reader's connection is still open %d ms after its drop", it_ms(20000));
+    check_note("the slow reader read to EOF in %llu ms", (unsigned long long)(sys_now_ms() - t1));
     tc_free(s);
-    require_all_count(f, N, N, "after the drop");
-    check_clean(f, N);
-    free_all(f, N);
-    finish_host(&h);
+    tc_require_count(f, N, N, "after the drop");
+    finish_case(&h, f, N, 0);
 }
 
 /* ==== view_range ========================================================= */
@@ -1311,28 +1163,26 @@ static void vr_check_told(struct tc *o, struct tc *who, int moved, int in0, int 
     int got = 0;
     for (size_t k = 0; k < tc_queued(o); k++) {
         const struct proto_msg *m = tc_queued_at(o, k);
-        uint32_t id = m->type == SC_POSITION ? m->u.pos.id : m->type == SC_PUT_PLAYER ? m->u.put.id
-                    : m->type == SC_REMOVE_PLAYER ? m->u.remove.id : 0;
-        if (m->type == SC_CHAT || id != tc_id(who))
+        if (m->type == SC_CHAT || tc_msg_id(m) != tc_id(who))
             continue;
         got++;
         if (got > 1 || m->type != want) {
-            IT_FAIL("%s: %s got %s about %s; expected %s", what, o->label, it_type_name(m->type), who->label,
+            CHECK_FAIL("%s: %s got %s about %s; expected %s", what, o->label, it_type_name(m->type), who->label,
                     want ? it_type_name((uint8_t)want) : "nothing");
             continue;
         }
         if (m->type == SC_POSITION && (m->u.pos.x != wx || m->u.pos.y != wy))
-            IT_FAIL("%s: %s got SC_POSITION (%u,%u) for %s, expected (%d,%d)", what, o->label, m->u.pos.x, m->u.pos.y,
+            CHECK_FAIL("%s: %s got SC_POSITION (%u,%u) for %s, expected (%d,%d)", what, o->label, m->u.pos.x, m->u.pos.y,
                     who->label, wx, wy);
         if (m->type == SC_PUT_PLAYER && (m->u.put.why != PUT_VIEW || m->u.put.x != wx || m->u.put.y != wy))
-            IT_FAIL("%s: %s got SC_PUT_PLAYER why %u at (%u,%u) for %s, expected why 0 at (%d,%d)", what, o->label,
+            CHECK_FAIL("%s: %s got SC_PUT_PLAYER why %u at (%u,%u) for %s, expected why 0 at (%d,%d)", what, o->label,
                     m->u.put.why, m->u.put.x, m->u.put.y, who->label, wx, wy);
         if (m->type == SC_REMOVE_PLAYER && m->u.remove.why != REMOVE_VIEW)
-            IT_FAIL("%s: %s got SC_REMOVE_PLAYER why %u for %s, expected why 0", what, o->label, m->u.remove.why,
+            CHECK_FAIL("%s: %s got SC_REMOVE_PLAYER why %u for %s, expected why 0", what, o->label, m->u.remove.why,
                     who->label);
     }
     if (want && got == 0)
-        IT_FAIL("%s: %s got nothing about %s; expected %s", what, o->label, who->label, it_type_name((uint8_t)want));
+        CHECK_FAIL("%s: %s got nothing about %s; expected %s", what, o->label, who->label, it_type_name((uint8_t)want));
 }
 
 /* Moves client a in dir, then checks what everybody was told. */
@@ -1351,15 +1201,15 @@ static void vr_step(struct vr *v, int a, uint8_t dir)
     char what[96];
     snprintf(what, sizeof what, "%s (%d,%d)->(%d,%d)", A->label, x0, y0, x1, y1);
     if (!move_and_echo(A, dir, &ex, &ey))
-        it_abort();
+        check_abort();
     if (ex != x1 || ey != y1) {
-        IT_FAIL("%s: the echo says (%u,%u)", what, ex, ey);
-        it_abort();
+        CHECK_FAIL("%s: the echo says (%u,%u)", what, ex, ey);
+        check_abort();
     }
     for (int i = 0; i < v->n; i++)
         if (tc_barrier(v->c[i], it_ms(5000)) != 1) {
-            IT_FAIL("%s: barrier chat for %s did not come back", what, v->c[i]->label);
-            it_abort();
+            CHECK_FAIL("%s: barrier chat for %s did not come back", what, v->c[i]->label);
+            check_abort();
         }
     for (int o = 0; o < v->n; o++) {
         if (o == a)
@@ -1427,10 +1277,10 @@ static void vr_check_mirrors(struct vr *v, const char *when)
             int d = cheb(v->x[i], v->y[i], v->x[j], v->y[j]);
             const struct mirror_player *p = mirror_find(&v->c[i]->m, tc_id(v->c[j]));
             if (d <= VIEW && (!p || p->x != v->x[j] || p->y != v->y[j]))
-                IT_FAIL("%s: %s should see %s at (%d,%d) (distance %d); it has %s", when, v->c[i]->label,
+                CHECK_FAIL("%s: %s should see %s at (%d,%d) (distance %d); it has %s", when, v->c[i]->label,
                         v->c[j]->label, v->x[j], v->y[j], d, p ? "another square" : "nothing");
             if (d > VIEW && p)
-                IT_FAIL("%s: %s should not see %s (distance %d) but does", when, v->c[i]->label, v->c[j]->label, d);
+                CHECK_FAIL("%s: %s should not see %s (distance %d) but does", when, v->c[i]->label, v->c[j]->label, d);
         }
 }
 
@@ -1443,23 +1293,23 @@ static void case_view_range(void)
     char name[16];
     struct vr v;
     memset(&v, 0, sizeof v);
-    start_host(&h, extra);
+    hp_start_or_abort(&h, extra);
     for (int i = 0; i < N; i++) {
         if (i < 2)
             snprintf(name, sizeof name, "%s", i == 0 ? "walker" : "target");
         else
             snprintf(name, sizeof name, "watch%d", i);
-        c[i] = login_or_die(h.port, name);
-        IT_CHECK_INT(c[i]->ok.u.login_ok.view, VIEW);
-        IT_CHECK_INT(c[i]->ok.u.login_ok.board_w, 64);
-        IT_CHECK_INT(c[i]->ok.u.login_ok.board_h, 64);
+        c[i] = tc_join(h.port, name);
+        CHECK_INT(c[i]->ok.u.login_ok.view, VIEW);
+        CHECK_INT(c[i]->ok.u.login_ok.board_w, 64);
+        CHECK_INT(c[i]->ok.u.login_ok.board_h, 64);
         v.x[i] = c[i]->ok.u.login_ok.x;
         v.y[i] = c[i]->ok.u.login_ok.y;
     }
     v.c = c;
     v.n = N;
     for (int i = 0; i < N; i++)
-        IT_REQUIRE(tc_barrier(c[i], it_ms(5000)) == 1);
+        REQUIRE(tc_barrier(c[i], it_ms(5000)) == 1);
     vr_check_mirrors(&v, "after the logins");
     for (int i = 0; i < N; i++)
         tc_clear(c[i]);
@@ -1472,18 +1322,16 @@ static void case_view_range(void)
         vr_walk(&v, 0, 1, -1);
     while (cheb(v.x[0], v.y[0], v.x[1], v.y[1]) < 5 && steps++ < 340)
         vr_walk(&v, 0, 1, +1);
-    it_note("%d steps; walker/target came into view %d times, left it %d times; %d quiet far-away observations",
+    check_note("%d steps; walker/target came into view %d times, left it %d times; %d quiet far-away observations",
             steps, v.pair_in, v.pair_out, v.far_quiet);
     if (v.pair_in < 1 || v.pair_out < 1)
-        IT_FAIL("the walk did not cross the view edge both ways (in %d, out %d): the case proves nothing", v.pair_in,
+        CHECK_FAIL("the walk did not cross the view edge both ways (in %d, out %d): the case proves nothing", v.pair_in,
                 v.pair_out);
-    IT_CHECK(v.far_quiet > 0);
+    CHECK(v.far_quiet > 0);
     for (int i = 0; i < N; i++)
-        IT_REQUIRE(tc_barrier(c[i], it_ms(5000)) == 1);
+        REQUIRE(tc_barrier(c[i], it_ms(5000)) == 1);
     vr_check_mirrors(&v, "after the walk");
-    check_clean(c, N);
-    free_all(c, N);
-    finish_host(&h);
+    finish_case(&h, c, N, 0);
 }
 
 /* ==== churn ============================================================== */
@@ -1496,17 +1344,17 @@ static void case_churn(void)
     struct tc *s[3];
     struct tc *ring[RING] = {0};
     int ring_mode[RING] = {0};
-    struct it_rng rng;
-    start_host(&h, extra);
-    s[0] = login_or_die(h.port, "steady0");
-    s[1] = login_or_die(h.port, "steady1");
-    s[2] = login_or_die(h.port, "steady2");
-    require_all_count(s, 3, 3, "steady clients");
+    struct rng rng;
+    hp_start_or_abort(&h, extra);
+    s[0] = tc_join(h.port, "steady0");
+    s[1] = tc_join(h.port, "steady1");
+    s[2] = tc_join(h.port, "steady2");
+    tc_require_count(s, 3, 3, "steady clients");
     for (int i = 0; i < 3; i++) {
         s[i]->record = 0;
         tc_clear(s[i]);
     }
-    it_rng_seed(&rng, 0xc4a7);
+    rng_seed(&rng, 0xc4a7);
     int logins = 0, never = 0;
     uint64_t t0 = sys_now_ms(), end = t0 + (uint64_t)it_ms(60000);
     int round;
@@ -1524,10 +1372,10 @@ static void case_churn(void)
         }
         char name[24];
         snprintf(name, sizeof name, "churn%d", round);
-        struct tc *c = connect_or_die(h.port, name);
+        struct tc *c = tc_connect_or_abort(h.port, name);
         c->record = 0;
         c->quiet_violations = 1;
-        int mode = (int)it_rng_below(&rng, 6);
+        int mode = (int)rng_below(&rng, 6);
         if (mode == 0) {
             never++; /* never logs in: close at once */
             tc_free(c);
@@ -1542,14 +1390,14 @@ static void case_churn(void)
             c->record = 0;
             tc_clear(c);
             if (r != 0) {
-                IT_FAIL("churn round %d: login \"%s\": expected SC_LOGIN_OK, got %s", round, name, fail_name(r));
-                it_abort();
+                CHECK_FAIL("churn round %d: login \"%s\": expected SC_LOGIN_OK, got %s", round, name, it_login_result(r));
+                check_abort();
             }
             logins++;
             if (mode >= 3) {
-                uint32_t k = 1 + it_rng_below(&rng, 5);
+                uint32_t k = 1 + rng_below(&rng, 5);
                 for (uint32_t m = 0; m < k; m++)
-                    tc_move(c, (uint8_t)it_rng_below(&rng, 4));
+                    tc_move(c, (uint8_t)rng_below(&rng, 4));
             }
             ring[slot] = c;
             ring_mode[slot] = (mode & 1) ? 1 : 2;
@@ -1557,38 +1405,39 @@ static void case_churn(void)
         /* The steady ones keep playing. */
         for (int i = 0; i < 3; i++)
             while (s[i]->seq_sent - s[i]->seq_echoed < 4)
-                if (tc_move(s[i], (uint8_t)it_rng_below(&rng, 4)) == 0) {
-                    IT_FAIL("steady client %s: CS_MOVE send failed", s[i]->label);
-                    it_abort();
+                if (tc_move(s[i], (uint8_t)rng_below(&rng, 4)) == 0) {
+                    CHECK_FAIL("steady client %s: CS_MOVE send failed", s[i]->label);
+                    check_abort();
                 }
         tc_pump_many(s, 3, 0);
         for (int i = 0; i < RING; i++)
             if (ring[i])
                 tc_drain(ring[i]);
     }
-    IT_CHECK_INT(round, ROUNDS);
+    CHECK_INT(round, ROUNDS);
     for (int i = 0; i < RING; i++)
         tc_free(ring[i]);
-    it_note("%d rounds in %llu ms: %d logins, %d never logged in", round, (unsigned long long)(sys_now_ms() - t0),
+    check_note("%d rounds in %llu ms: %d logins, %d never logged in", round, (unsigned long long)(sys_now_ms() - t0),
             logins, never);
     require_echoed(s, 3, "after the churn");
-    require_all_count(s, 3, 3, "after the churn");
+    tc_require_count(s, 3, 3, "after the churn");
     check_echoes_alive(s, 3, "after the churn");
     for (int i = 0; i < 3; i++)
         check_squares(s[i]);
     check_clean(s, 3);
 
     /* Still answering, with nobody left over. */
-    struct tc *n = login_or_die(h.port, "newcomer");
+    struct tc *n = tc_join(h.port, "newcomer");
     struct tc *all[4] = {s[0], s[1], s[2], n};
-    require_all_count(all, 4, 4, "a newcomer after the churn");
+    tc_require_count(all, 4, 4, "a newcomer after the churn");
     struct line_words wj = {"join", "name=\"churn"}, wl = {"leave", "name=\"churn"};
-    int joins = hp_log_count(&h, 0, line_has_both, &wj), leaves = hp_log_count(&h, 0, line_has_both, &wl);
+    /* The host writes its log on a thread of its own: the last leaves may
+     * still be on their way. */
+    int joins = hp_log_wait(&h, 0, line_has_both, &wj, logins, it_ms(5000));
+    int leaves = hp_log_wait(&h, 0, line_has_both, &wl, logins, it_ms(5000));
     if (joins != logins || leaves != logins)
-        IT_FAIL("the host log has %d join and %d leave lines for the %d churn logins", joins, leaves, logins);
-    check_clean(all, 4);
-    free_all(all, 4);
-    finish_host(&h);
+        CHECK_FAIL("the host log has %d join and %d leave lines for the %d churn logins", joins, leaves, logins);
+    finish_case(&h, all, 4, 0);
 }
 
 /* ==== reset storm ======================================================== */
@@ -1611,17 +1460,17 @@ static void case_reset_storm(void)
     enum { ROUNDS = 1500, MIN_ROUNDS = 300, ATTACKERS = 15, STEADY = 2 };
     struct hp h;
     struct tc *s[STEADY];
-    struct it_rng rng;
-    start_host(&h, NULL);
-    s[0] = login_or_die(h.port, "steady0");
-    s[1] = login_or_die(h.port, "steady1");
-    require_all_count(s, STEADY, STEADY, "steady clients");
+    struct rng rng;
+    hp_start_or_abort(&h, NULL);
+    s[0] = tc_join(h.port, "steady0");
+    s[1] = tc_join(h.port, "steady1");
+    tc_require_count(s, STEADY, STEADY, "steady clients");
     for (int i = 0; i < STEADY; i++) {
         s[i]->record = 0;
         s[i]->quiet_violations = 1;
         tc_clear(s[i]);
     }
-    it_rng_seed(&rng, 0x5e7);
+    rng_seed(&rng, 0x5e7);
     static const char chat[] = "a chat line long enough that every player gets a few hundred bytes of it: "
                                "0123456789abcdefghijklmnopqrstuvwxyz 0123456789abcdefghijklmnopqrstuvwxyz";
     uint64_t t0 = sys_now_ms(), end = t0 + (uint64_t)it_ms(20000);
@@ -1632,7 +1481,7 @@ static void case_reset_storm(void)
         for (int i = 0; i < ATTACKERS; i++) {
             char name[24];
             snprintf(name, sizeof name, "rst%d_%d", round, i);
-            a[i] = connect_or_die(h.port, name);
+            a[i] = tc_connect_or_abort(h.port, name);
             a[i]->record = 0;
             a[i]->quiet_violations = 1;
             tc_send_login_name(a[i], name);
@@ -1646,9 +1495,9 @@ static void case_reset_storm(void)
             if (tc_pump(a[i], it_ms(2000)) < 0 || !tc_self(a[i]))
                 continue;
             in++;
-            for (uint32_t k = 0, n = 1 + it_rng_below(&rng, 4); k < n; k++) {
+            for (uint32_t k = 0, n = 1 + rng_below(&rng, 4); k < n; k++) {
                 tc_chat(a[i], chat);
-                tc_move(a[i], (uint8_t)it_rng_below(&rng, 4));
+                tc_move(a[i], (uint8_t)rng_below(&rng, 4));
             }
         }
         players += in;
@@ -1657,21 +1506,19 @@ static void case_reset_storm(void)
         for (int i = 0; i < ATTACKERS; i++)
             tc_free(a[i]);
         for (int i = 0; i < STEADY; i++) {
-            tc_move(s[i], (uint8_t)it_rng_below(&rng, 4));
+            tc_move(s[i], (uint8_t)rng_below(&rng, 4));
             tc_drain(s[i]);
         }
         if (!hp_alive(&h))
             break;
     }
-    IT_CHECK(round >= MIN_ROUNDS);
-    it_note("%d rounds in %llu ms, %d attacker logins", round, (unsigned long long)(sys_now_ms() - t0), players);
-    IT_CHECK(players >= round); /* at least one attacker got in each round */
+    CHECK(round >= MIN_ROUNDS);
+    check_note("%d rounds in %llu ms, %d attacker logins", round, (unsigned long long)(sys_now_ms() - t0), players);
+    CHECK(players >= round); /* at least one attacker got in each round */
     require_echoed(s, STEADY, "after the storm");
-    require_all_count(s, STEADY, STEADY, "after the storm");
+    tc_require_count(s, STEADY, STEADY, "after the storm");
     check_echoes_alive(s, STEADY, "after the storm");
-    check_clean(s, STEADY);
-    free_all(s, STEADY);
-    finish_host(&h);
+    finish_case(&h, s, STEADY, 0);
 }
 
 /* ==== shutdown =========================================================== */
@@ -1686,32 +1533,32 @@ static void shutdown_run(int sig, int port_in_use)
 {
     struct hp h;
     struct tc *c[5];
-    start_host(&h, NULL);
-    c[0] = login_or_die(h.port, "stay0");
-    c[1] = login_or_die(h.port, "stay1");
-    c[2] = login_or_die(h.port, "stay2");
-    c[3] = connect_or_die(h.port, "no-login");
-    c[4] = connect_or_die(h.port, "half-packet");
+    hp_start_or_abort(&h, NULL);
+    c[0] = tc_join(h.port, "stay0");
+    c[1] = tc_join(h.port, "stay1");
+    c[2] = tc_join(h.port, "stay2");
+    c[3] = tc_connect_or_abort(h.port, "no-login");
+    c[4] = tc_connect_or_abort(h.port, "half-packet");
     uint8_t half[5] = {36, CS_LOGIN, 1, 0, 'x'};
-    IT_REQUIRE(tc_send_raw(c[4], half, sizeof half) == 0);
-    require_all_count(c, 3, 3, "before the shutdown");
+    REQUIRE(tc_send_raw(c[4], half, sizeof half) == 0);
+    tc_require_count(c, 3, 3, "before the shutdown");
 
     if (port_in_use) {
         struct hp h2;
         char portbuf[16];
         snprintf(portbuf, sizeof portbuf, "%u", (unsigned)h.port);
         if (hp_start(&h2, h.port, NULL) == 0) {
-            IT_FAIL("a second host on port %u (in use) printed a listening line", (unsigned)h.port);
+            CHECK_FAIL("a second host on port %u (in use) printed a listening line", (unsigned)h.port);
             hp_stop(&h2, SIGKILL, 5000);
         } else {
             int code = hp_wait_exit(&h2, 0);
             if (code != 1)
-                IT_FAIL("a second host on port %u (in use): expected exit status 1, got %d", (unsigned)h.port, code);
+                CHECK_FAIL("a second host on port %u (in use): expected exit status 1, got %d", (unsigned)h.port, code);
             struct line_words wp = {"", portbuf}, wu = {"in use", ""};
             int lines = hp_log_count(&h2, 0, nonempty_line, NULL);
             int says = hp_log_count(&h2, 0, line_has_both, &wp) + hp_log_count(&h2, 0, line_has_both, &wu);
             if (lines != 1 || says < 1) {
-                IT_FAIL("a second host on port %u (in use): expected one stderr line naming the port or \"in use\", "
+                CHECK_FAIL("a second host on port %u (in use): expected one stderr line naming the port or \"in use\", "
                         "got %d lines", (unsigned)h.port, lines);
                 hp_log_dump(&h2, 0, "second host stderr");
             }
@@ -1723,23 +1570,23 @@ static void shutdown_run(int sig, int port_in_use)
 
     uint64_t t0 = sys_now_ms();
     int limit = it_ms(5000);
-    IT_REQUIRE(kill(h.pid, sig) == 0);
+    REQUIRE(kill(h.p.pid, sig) == 0);
     for (int i = 0; i < 5; i++) {
         int left = limit - (int)(sys_now_ms() - t0);
         if (tc_wait_eof(c[i], left > 0 ? left : 0) != 1)
-            IT_FAIL("after %s, client %s saw no EOF within %d ms", sig == SIGTERM ? "SIGTERM" : "SIGINT", c[i]->label,
+            CHECK_FAIL("after %s, client %s saw no EOF within %d ms", sig == SIGTERM ? "SIGTERM" : "SIGINT", c[i]->label,
                     limit);
     }
     int left = limit - (int)(sys_now_ms() - t0);
     int code = hp_wait_exit(&h, left > 0 ? left : 0);
     if (code != 0) {
-        IT_FAIL("after %s: expected exit status 0 within %d ms, got %s %d", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+        CHECK_FAIL("after %s: expected exit status 0 within %d ms, got %s %d", sig == SIGTERM ? "SIGTERM" : "SIGINT",
                 limit, code < 0 ? "timeout" : "status", code);
         hp_log_dump(&h, 0, "host stderr");
     }
-    it_note("%s: clients closed and host exited in %llu ms", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+    check_note("%s: clients closed and host exited in %llu ms", sig == SIGTERM ? "SIGTERM" : "SIGINT",
             (unsigned long long)(sys_now_ms() - t0));
-    check_sanitizer(&h);
+    hp_check_sanitizer(&h);
     free_all(c, 5);
     hp_cleanup(&h);
 }
@@ -1767,17 +1614,17 @@ static double field(const char *line, const char *key, int *ok)
 static void case_bots(void)
 {
     struct hp h;
-    start_host(&h, NULL);
+    hp_start_or_abort(&h, NULL);
     char addr[32];
     snprintf(addr, sizeof addr, "127.0.0.1:%u", (unsigned)h.port);
     const char *const args[] = {"bots", addr, "--count", "5", "--seconds", "3", "--rate", "10", "--check", NULL};
-    char *out = NULL;
-    int code = it_run_tool(h.dir, args, it_ms(3000) + it_ms(30000), &out);
-    const char *line = out ? strstr(out, "bots: connected=") : NULL;
+    static char out[65536];
+    int code = it_run_tool(args, it_ms(3000) + it_ms(30000), out, sizeof out);
+    const char *line = strstr(out, "bots: connected=");
     if (code != 0)
-        IT_FAIL("bots: expected exit status 0, got %s %d", code < 0 ? "timeout" : "status", code);
+        CHECK_FAIL("bots: expected exit status 0, got %s %d", code < 0 ? "timeout" : "status", code);
     if (!line) {
-        IT_FAIL("bots printed no summary line; output:\n%s", out ? out : "(none)");
+        CHECK_FAIL("bots printed no summary line; output:\n%s", out);
     } else {
         int ok = 1;
         double connected = field(line, "connected=", &ok), logged = field(line, "logged_in=", &ok),
@@ -1788,29 +1635,26 @@ static void case_bots(void)
         field(line, "delay_p99_ms=", &ok);
         field(line, "lost=", &ok);
         const char *nl = strchr(line, '\n');
-        it_note("%.*s", nl ? (int)(nl - line) : (int)strlen(line), line);
+        check_note("%.*s", nl ? (int)(nl - line) : (int)strlen(line), line);
         if (!ok)
-            IT_FAIL("bots summary line lacks a field");
-        IT_CHECK_INT(connected, 5);
-        IT_CHECK_INT(logged, 5);
-        IT_CHECK(echoes > 0);
-        IT_CHECK_INT(viol, 0);
-        IT_CHECK_INT(fails, 0);
+            CHECK_FAIL("bots summary line lacks a field");
+        CHECK_INT(connected, 5);
+        CHECK_INT(logged, 5);
+        CHECK(echoes > 0);
+        CHECK_INT(viol, 0);
+        CHECK_INT(fails, 0);
     }
-    if (it_failures && out)
+    if (check_failures)
         fprintf(stderr, "  bots output:\n%s\n", out);
-    free(out);
     /* The bots are gone; the host still answers. */
-    struct tc *c = login_or_die(h.port, "after-bots");
-    require_all_count(&c, 1, 1, "after the bots");
-    check_clean(&c, 1);
-    tc_free(c);
-    finish_host(&h);
+    struct tc *c = tc_join(h.port, "after-bots");
+    tc_require_count(&c, 1, 1, "after the bots");
+    finish_case(&h, &c, 1, 0);
 }
 
 /* ==== main =============================================================== */
 
-static const struct it_case cases[] = {
+static const struct check_case cases[] = {
     {"ten_players", case_ten_players},
     {"moves_agree", case_moves_agree},
     {"edge_and_blocked", case_edge_and_blocked},

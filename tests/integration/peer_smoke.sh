@@ -25,13 +25,10 @@ fail() { echo "peer_smoke: $*" >&2; echo "--- peer stderr:" >&2; tail -20 "$tmp/
 read -ra peer_cmd <<<"$peer"
 "${peer_cmd[@]}" --port 0 "$@" >"$tmp/out" 2>"$tmp/err" &
 pid=$!
-for _ in $(seq 200); do
-    grep -q '^listening on ' "$tmp/out" 2>/dev/null && break
-    kill -0 "$pid" 2>/dev/null || fail "$(basename "${peer_cmd[0]}") exited before listening"
-    sleep 0.05
-done
-port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$tmp/out")
-[ -n "$port" ] || fail "no 'listening on 127.0.0.1:PORT' line"
+. "$(dirname "$0")/../common/listening.sh"
+wait_listening "$tmp/out" "$pid" 100 || fail "$(basename "${peer_cmd[0]}"): $LISTEN_WHY"
+[ "$LISTEN_ADDR" = 127.0.0.1 ] || fail "listening on $LISTEN_ADDR, expected 127.0.0.1"
+port=$LISTEN_PORT
 
 "$pawnparty" bots "127.0.0.1:$port" --count "$count" --seconds 3 --rate 5 --check >"$tmp/bots" 2>"$tmp/bots_err"
 rc=$?

@@ -33,16 +33,9 @@ fail() {
 HOST_PID=$!
 
 # The host prints "listening on ADDRESS:PORT" when it is ready.
-PORT=
-i=0
-while [ $i -lt 100 ]; do
-    PORT=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$WORK/host.out" | head -n 1)
-    [ -n "$PORT" ] && break
-    kill -0 "$HOST_PID" 2>/dev/null || fail "the host exited before listening"
-    sleep 0.1
-    i=$((i + 1))
-done
-[ -n "$PORT" ] || fail "no 'listening on' line from the host within 10 s"
+. "$(dirname "$0")/../common/listening.sh"
+wait_listening "$WORK/host.out" "$HOST_PID" 100 || fail "the host: $LISTEN_WHY"
+PORT=$LISTEN_PORT
 echo "stress_smoke: host pid $HOST_PID on port $PORT"
 
 "$STRESS" "127.0.0.1:$PORT" --max 300 --ramp-ms 5 --seconds 5 \

@@ -145,7 +145,7 @@ static void port_is(const char *env, unsigned want)
     else
         check_unsetenv("PAWNPARTY_DISCOVERY_PORT");
     if (discovery_port() != want)
-        CHECK_FAIL_AT("PAWNPARTY_DISCOVERY_PORT=%s: expected %u, got %u", env ? env : "(unset)", want,
+        CHECK_FAIL("PAWNPARTY_DISCOVERY_PORT=%s: expected %u, got %u", env ? env : "(unset)", want,
                       (unsigned)discovery_port());
 }
 
@@ -164,21 +164,18 @@ static void t_port_setting(void)
     check_unsetenv("PAWNPARTY_DISCOVERY_PORT");
 }
 
-static const struct check_test tests[] = {
-    CHECK_TEST(t_encode_exact_bytes),
-    CHECK_TEST(t_round_trip),
-    CHECK_TEST(t_decode_exact_bytes),
-    CHECK_TEST(t_encode_bad_name),
-    CHECK_TEST(t_decode_bad_sizes),
-    CHECK_TEST(t_decode_bad_magic),
-    CHECK_TEST(t_decode_bad_name),
-    CHECK_TEST(t_is_query),
-    CHECK_TEST(t_count8),
-    CHECK_TEST(t_port_setting),
+static const struct check_case tests[] = {
+    CHECK_CASE(t_encode_exact_bytes),
+    CHECK_CASE(t_round_trip),
+    CHECK_CASE(t_decode_exact_bytes),
+    CHECK_CASE(t_encode_bad_name),
+    CHECK_CASE(t_decode_bad_sizes),
+    CHECK_CASE(t_decode_bad_magic),
+    CHECK_CASE(t_decode_bad_name),
+    CHECK_CASE(t_is_query),
+    CHECK_CASE(t_count8),
+    CHECK_CASE(t_port_setting),
     {0},
 };
 
-int main(int argc, char **argv)
-{
-    return check_main(argc, argv, tests);
-}
+CHECK_MAIN(tests)

@@ -2,10 +2,12 @@
  * The client-side mirror: applying packets, counting ordering violations,
  * and the id table (growth, backward-shift deletion, re-puts).
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "check.h"
 #include "mirror.h"
+#include "rng.h"
 
 /* ------------------------------------------------------------------ */
 /* Packet builders (decoded form: the mirror never sees wire bytes)   */
@@ -183,7 +185,7 @@ static void t_growth_thousands(void)
     for (uint32_t i = 1; i <= N; i++) {
         const struct mirror_player *p = mirror_find(&m, i * 2654435761u);
         if (!p || p->x != (uint16_t)i) {
-            CHECK_FAIL_AT("id #%u missing after growth", i);
+            CHECK_FAIL("id #%u missing after growth", i);
             break;
         }
     }
@@ -194,7 +196,7 @@ static void t_growth_thousands(void)
     for (uint32_t i = 1; i <= N; i++) {
         int want = i % 2 == 0;
         if ((mirror_find(&m, i * 2654435761u) != NULL) != want) {
-            CHECK_FAIL_AT("id #%u: present=%d, want %d", i, !want, want);
+            CHECK_FAIL("id #%u: present=%d, want %d", i, !want, want);
             break;
         }
     }
@@ -218,13 +220,13 @@ static void t_churn_matches_reference(void)
     memset(present, 0, sizeof present);
     struct mirror m;
     mirror_init(&m);
-    uint32_t rng = 12345;
+    struct rng rng;
+    rng_seed(&rng, 12345);
     for (int s = 0; s < STEPS; s++) {
-        rng = rng * 1103515245u + 12345u;
-        uint32_t id = (rng >> 8) % IDS + 1;
+        uint32_t id = rng_below(&rng, IDS) + 1;
         int rc = present[id - 1] ? apply(&m, removal(id)) : apply(&m, put(id, 0, 0, "c"));
         if (rc != 0) {
-            CHECK_FAIL_AT("step %d id %u: rc %d", s, id, rc);
+            CHECK_FAIL("step %d id %u: rc %d", s, id, rc);
             break;
         }
         present[id - 1] ^= 1;
@@ -241,18 +243,15 @@ static void t_churn_matches_reference(void)
     mirror_free(&m);
 }
 
-static const struct check_test tests[] = {
-    CHECK_TEST(t_login_ok),
-    CHECK_TEST(t_login_fail),
-    CHECK_TEST(t_put_position_chat_remove),
-    CHECK_TEST(t_violations_counted),
-    CHECK_TEST(t_reput_after_remove),
-    CHECK_TEST(t_growth_thousands),
-    CHECK_TEST(t_churn_matches_reference),
+static const struct check_case tests[] = {
+    CHECK_CASE(t_login_ok),
+    CHECK_CASE(t_login_fail),
+    CHECK_CASE(t_put_position_chat_remove),
+    CHECK_CASE(t_violations_counted),
+    CHECK_CASE(t_reput_after_remove),
+    CHECK_CASE(t_growth_thousands),
+    CHECK_CASE(t_churn_matches_reference),
     { 0 },
 };
 
-int main(int argc, char **argv)
-{
-    return check_main(argc, argv, tests);
-}
+CHECK_MAIN(tests)

@@ -118,17 +118,14 @@ static void t_big_board(void)
     free(long_wall);
 }
 
-static const struct check_test tests[] = {
-    CHECK_TEST(t_straight_line),
-    CHECK_TEST(t_around_a_wall_of_pieces),
-    CHECK_TEST(t_no_path),
-    CHECK_TEST(t_start_is_goal),
-    CHECK_TEST(t_board_edges),
-    CHECK_TEST(t_big_board),
+static const struct check_case tests[] = {
+    CHECK_CASE(t_straight_line),
+    CHECK_CASE(t_around_a_wall_of_pieces),
+    CHECK_CASE(t_no_path),
+    CHECK_CASE(t_start_is_goal),
+    CHECK_CASE(t_board_edges),
+    CHECK_CASE(t_big_board),
     { 0 },
 };
 
-int main(int argc, char **argv)
-{
-    return check_main(argc, argv, tests);
-}
+CHECK_MAIN(tests)

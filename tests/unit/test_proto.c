@@ -1,6 +1,6 @@
 /*
  * Protocol unit tests: exact byte layout of every v1 packet, round trips
- * both ways, the size table against PROTOCOL.md, and every malformed case
+ * both ways, the size table against docs/protocol.md, and every malformed case
  * the contract names (size, type, side, direction, text, names, fields).
  */
 #include <stdint.h>
@@ -196,7 +196,7 @@ static void t_round_trip_chat_lengths(void)
 
 /* ---- the size table ------------------------------------------------------ */
 
-/* PROTOCOL.md's tables, written out again here so the test does not trust
+/* docs/protocol.md's tables, written out again here so the test does not trust
  * the table it is testing. */
 static int expected_header(enum proto_side side, unsigned size, unsigned type)
 {
@@ -228,7 +228,7 @@ static void t_header_exhaustive(void)
                 int want = expected_header((enum proto_side)side, size, type);
                 int got = proto_check_header((enum proto_side)side, (uint8_t)size, (uint8_t)type);
                 if (got != want)
-                    CHECK_FAIL_AT("side %d size %u type %u: expected %d, got %d", side, size,
+                    CHECK_FAIL("side %d size %u type %u: expected %d, got %d", side, size,
                                   type, want, got);
             }
 }
@@ -371,10 +371,10 @@ static void t_utf8_check(void)
 {
     for (size_t i = 0; i < sizeof good_utf8 / sizeof good_utf8[0]; i++)
         if (proto_utf8_check((const uint8_t *)good_utf8[i].s, good_utf8[i].n) != 0)
-            CHECK_FAIL_AT("good_utf8[%zu] rejected", i);
+            CHECK_FAIL("good_utf8[%zu] rejected", i);
     for (size_t i = 0; i < sizeof bad_utf8 / sizeof bad_utf8[0]; i++)
         if (proto_utf8_check((const uint8_t *)bad_utf8[i].s, bad_utf8[i].n) != -1)
-            CHECK_FAIL_AT("bad_utf8[%zu] accepted", i);
+            CHECK_FAIL("bad_utf8[%zu] accepted", i);
     CHECK_INT(proto_utf8_check((const uint8_t *)"", 0), 0); /* empty is valid UTF-8 */
 }
 
@@ -399,7 +399,7 @@ static void t_decode_bad_text(void)
         for (size_t i = 0; i < sizeof bad_utf8 / sizeof bad_utf8[0]; i++) {
             size_t n = chat_packet(type, bad_utf8[i].s, bad_utf8[i].n, p);
             if (proto_decode(side, p, n, &m) != PROTO_E_TEXT)
-                CHECK_FAIL_AT("%s with bad_utf8[%zu] not PROTO_E_TEXT", proto_type_name(type), i);
+                CHECK_FAIL("%s with bad_utf8[%zu] not PROTO_E_TEXT", proto_type_name(type), i);
         }
         /* Empty text is caught by the size table: no such packet size. */
         size_t n = chat_packet(type, "", 0, p);
@@ -451,7 +451,7 @@ static void t_name_check(void)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         raw_name(bad[i].s, bad[i].n, raw);
         if (proto_name_check(raw, out) != PROTO_E_NAME)
-            CHECK_FAIL_AT("bad name %zu accepted", i);
+            CHECK_FAIL("bad name %zu accepted", i);
     }
     raw_name("bob", 3, raw);
     raw[31] = 'z'; /* junk in the last byte, after the NUL */
@@ -500,7 +500,7 @@ static void t_decode_put_bad_name(void)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         raw_name(bad[i].s, bad[i].n, p + 12);
         if (proto_decode(PROTO_TO_CLIENT, p, 44, &m) != PROTO_E_NAME)
-            CHECK_FAIL_AT("SC_PUT_PLAYER with bad name %zu not PROTO_E_NAME", i);
+            CHECK_FAIL("SC_PUT_PLAYER with bad name %zu not PROTO_E_NAME", i);
     }
     memset(p + 12, 'a', PROTO_NAME_LEN); /* 32 bytes, no NUL */
     CHECK_INT(proto_decode(PROTO_TO_CLIENT, p, 44, &m), PROTO_E_NAME);
@@ -586,37 +586,35 @@ static void t_strerror(void)
         CHECK(s != NULL && s[0] != '\0' && strchr(s, '\n') == NULL);
         for (int f = e + 1; f <= PROTO_OK; f++) /* one distinct line per code */
             if (strcmp(s, proto_strerror(f)) == 0)
-                CHECK_FAIL_AT("codes %d and %d share \"%s\"", e, f, s);
+                CHECK_FAIL("codes %d and %d share \"%s\"", e, f, s);
     }
-    CHECK(proto_strerror(-99) != NULL && proto_strerror(-99)[0] != '\0');
-    CHECK(proto_strerror(7) != NULL);
+    /* A code no layer has, below or above the range: the one fallback. */
+    CHECK_STR(proto_strerror(-99), "unknown protocol error");
+    CHECK_STR(proto_strerror(7), "unknown protocol error");
 }
 
-static const struct check_test tests[] = {
-    CHECK_TEST(t_layout_every_type),
-    CHECK_TEST(t_round_trip_every_type),
-    CHECK_TEST(t_round_trip_extremes),
-    CHECK_TEST(t_round_trip_chat_lengths),
-    CHECK_TEST(t_header_exhaustive),
-    CHECK_TEST(t_header_named_cases),
-    CHECK_TEST(t_decode_size_mismatch),
-    CHECK_TEST(t_decode_unknown_type),
-    CHECK_TEST(t_decode_wrong_side),
-    CHECK_TEST(t_decode_bad_direction),
-    CHECK_TEST(t_decode_bad_fields),
-    CHECK_TEST(t_utf8_check),
-    CHECK_TEST(t_decode_bad_text),
-    CHECK_TEST(t_name_check),
-    CHECK_TEST(t_name_pack),
-    CHECK_TEST(t_decode_put_bad_name),
-    CHECK_TEST(t_decode_login_raw),
-    CHECK_TEST(t_encode_rejects),
-    CHECK_TEST(t_type_names),
-    CHECK_TEST(t_strerror),
+static const struct check_case tests[] = {
+    CHECK_CASE(t_layout_every_type),
+    CHECK_CASE(t_round_trip_every_type),
+    CHECK_CASE(t_round_trip_extremes),
+    CHECK_CASE(t_round_trip_chat_lengths),
+    CHECK_CASE(t_header_exhaustive),
+    CHECK_CASE(t_header_named_cases),
+    CHECK_CASE(t_decode_size_mismatch),
+    CHECK_CASE(t_decode_unknown_type),
+    CHECK_CASE(t_decode_wrong_side),
+    CHECK_CASE(t_decode_bad_direction),
+    CHECK_CASE(t_decode_bad_fields),
+    CHECK_CASE(t_utf8_check),
+    CHECK_CASE(t_decode_bad_text),
+    CHECK_CASE(t_name_check),
+    CHECK_CASE(t_name_pack),
+    CHECK_CASE(t_decode_put_bad_name),
+    CHECK_CASE(t_decode_login_raw),
+    CHECK_CASE(t_encode_rejects),
+    CHECK_CASE(t_type_names),
+    CHECK_CASE(t_strerror),
     {0},
 };
 
-int main(int argc, char **argv)
-{
-    return check_main(argc, argv, tests);
-}
+CHECK_MAIN(tests)

@@ -10,6 +10,7 @@
 #include "check.h"
 #include "proto.h"
 #include "reasm.h"
+#include "rng.h"
 
 #define STREAM_MAX 16384
 
@@ -134,14 +135,9 @@ static void check_sink(const struct sink *s, const uint8_t *stream, size_t n, si
         CHECK_MEM(s->bytes, stream, n);
 }
 
-/* A tiny fixed-seed generator so random chunkings are the same every run. */
-static uint32_t rng_state;
-
-static uint32_t rng_next(void)
-{
-    rng_state = rng_state * 1103515245u + 12345u;
-    return rng_state >> 8;
-}
+/* The project's generator with a fixed seed: random chunkings are the same
+ * every run. */
+static struct rng chunk_rng;
 
 static struct reasm r; /* static: tests share nothing but the storage */
 static struct sink sink;
@@ -202,7 +198,7 @@ static void t_every_split_point(void)
             feed(&r, (enum proto_side)side, stream, cut, &sink);
             feed(&r, (enum proto_side)side, stream + cut, n - cut, &sink);
             if (sink.count != count || sink.len != n || sink.err != 0) {
-                CHECK_FAIL_AT("side %d cut at %zu: %zu packets, err %d", side, cut, sink.count,
+                CHECK_FAIL("side %d cut at %zu: %zu packets, err %d", side, cut, sink.count,
                               sink.err);
                 return;
             }
@@ -213,7 +209,7 @@ static void t_every_split_point(void)
 
 static void t_random_chunks(void)
 {
-    rng_state = 20240601;
+    rng_seed(&chunk_rng, 20240601);
     for (int round = 0; round < 300; round++) {
         enum proto_side side = (enum proto_side)(round % 2);
         size_t count, n = side_stream(side, stream, &count);
@@ -222,7 +218,7 @@ static void t_random_chunks(void)
         size_t max_chunk = round % 3 == 0 ? 600 : 16;
         start();
         while (at < n) {
-            size_t chunk = 1 + rng_next() % max_chunk;
+            size_t chunk = 1 + rng_below(&chunk_rng, (uint32_t)max_chunk);
             if (chunk > n - at)
                 chunk = n - at;
             feed(&r, side, stream + at, chunk, &sink);
@@ -271,7 +267,7 @@ static void t_room_after_any_tail(void)
         CHECK_INT(sink.count, 3);
         reasm_space(&r, &room);
         if (room < PROTO_MAX_PACKET + 1)
-            CHECK_FAIL_AT("tail %zu: room %zu", tail, room);
+            CHECK_FAIL("tail %zu: room %zu", tail, room);
         CHECK_INT(room, REASM_CAP - tail);
     }
 }
@@ -297,15 +293,15 @@ static void t_max_length_stream(void)
                 size_t chunk = chunks[k % (sizeof chunks / sizeof chunks[0])];
                 if (chunk > n - at)
                     chunk = n - at;
-                sink.len = 0; /* only the count matters across blocks */
-                feed(&r, (enum proto_side)side, stream + at, chunk, &sink);
+                feed(&r, (enum proto_side)side, stream + at, chunk, &sink); /* counts past sink.bytes */
                 at += chunk;
             }
             total += n;
         }
         CHECK_INT(sink.err, 0);
         CHECK_INT(sink.count, count);
-        CHECK(total > 300000);
+        CHECK_INT(sink.len, total); /* every byte came out, in whole packets */
+        CHECK(total > 300000);      /* the run is as long as it says */
     }
 }
 
@@ -411,23 +407,20 @@ static void t_partial_packet_waits(void)
     CHECK_INT(reasm_next(&r, PROTO_TO_CLIENT, &pkt, &size), 0);
 }
 
-static const struct check_test tests[] = {
-    CHECK_TEST(t_empty),
-    CHECK_TEST(t_one_byte_deliveries),
-    CHECK_TEST(t_many_in_one_read),
-    CHECK_TEST(t_every_split_point),
-    CHECK_TEST(t_random_chunks),
-    CHECK_TEST(t_zero_copy_receive),
-    CHECK_TEST(t_room_after_any_tail),
-    CHECK_TEST(t_max_length_stream),
-    CHECK_TEST(t_size_zero_and_one),
-    CHECK_TEST(t_bad_header_early),
-    CHECK_TEST(t_error_persists),
-    CHECK_TEST(t_partial_packet_waits),
+static const struct check_case tests[] = {
+    CHECK_CASE(t_empty),
+    CHECK_CASE(t_one_byte_deliveries),
+    CHECK_CASE(t_many_in_one_read),
+    CHECK_CASE(t_every_split_point),
+    CHECK_CASE(t_random_chunks),
+    CHECK_CASE(t_zero_copy_receive),
+    CHECK_CASE(t_room_after_any_tail),
+    CHECK_CASE(t_max_length_stream),
+    CHECK_CASE(t_size_zero_and_one),
+    CHECK_CASE(t_bad_header_early),
+    CHECK_CASE(t_error_persists),
+    CHECK_CASE(t_partial_packet_waits),
     {0},
 };
 
-int main(int argc, char **argv)
-{
-    return check_main(argc, argv, tests);
-}
+CHECK_MAIN(tests)

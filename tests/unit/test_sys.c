@@ -1,4 +1,4 @@
-/* The platform-neutral part of the sys layer (net/sys_common.c): address
+/* The platform-neutral part of the sys layer (net/sys/sys_common.c): address
  * parsing and error texts, the same on Linux and Windows. */
 #include "check.h"
 #include "sys.h"
@@ -78,11 +78,8 @@ static void t_strerror(void)
     CHECK_STR(sys_strerror(-12345), "unknown error");
 }
 
-static const struct check_test tests[] = {
-    CHECK_TEST(t_hostport), CHECK_TEST(t_hostport_bad), CHECK_TEST(t_ipv4), CHECK_TEST(t_numbers), CHECK_TEST(t_strerror), {0},
+static const struct check_case tests[] = {
+    CHECK_CASE(t_hostport), CHECK_CASE(t_hostport_bad), CHECK_CASE(t_ipv4), CHECK_CASE(t_numbers), CHECK_CASE(t_strerror), {0},
 };
 
-int main(int argc, char **argv)
-{
-    return check_main(argc, argv, tests);
-}
+CHECK_MAIN(tests)

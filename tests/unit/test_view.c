@@ -7,6 +7,7 @@
 #include "view.h"
 
 #include <math.h>
+#include <stdio.h>
 
 static struct proto_msg login_ok(uint32_t id, uint16_t x, uint16_t y)
 {
@@ -263,17 +264,14 @@ static void t_chat_log(void)
     view_free(&v);
 }
 
-static const struct check_test tests[] = {
-    CHECK_TEST(t_sequence),
-    CHECK_TEST(t_many_pieces),
-    CHECK_TEST(t_glide),
-    CHECK_TEST(t_notices),
-    CHECK_TEST(t_dropped_me),
-    CHECK_TEST(t_chat_log),
+static const struct check_case tests[] = {
+    CHECK_CASE(t_sequence),
+    CHECK_CASE(t_many_pieces),
+    CHECK_CASE(t_glide),
+    CHECK_CASE(t_notices),
+    CHECK_CASE(t_dropped_me),
+    CHECK_CASE(t_chat_log),
     { 0 },
 };
 
-int main(int argc, char **argv)
-{
-    return check_main(argc, argv, tests);
-}
+CHECK_MAIN(tests)

@@ -6,10 +6,12 @@
  * with the truth computed by brute force; the mirrors also count any
  * ordering violation, which must stay zero in every test.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "check.h"
 #include "mirror.h"
+#include "rng.h"
 #include "world.h"
 
 #define MAXS 128 /* slots in every test world */
@@ -37,8 +39,7 @@ static void log_append(uint32_t slot, const struct proto_msg *m)
     if (H.n == H.cap) {
         size_t cap = H.cap ? H.cap * 2 : 256;
         struct entry *log = realloc(H.log, cap * sizeof *log);
-        if (!log)
-            abort();
+        REQUIRE(log != NULL);
         H.log = log;
         H.cap = cap;
     }
@@ -53,11 +54,11 @@ static void on_emit(void *ctx, uint32_t slot, const uint8_t *pkt, size_t len)
     struct proto_msg m;
     int rc = proto_decode(PROTO_TO_CLIENT, pkt, len, &m);
     if (rc != 0 || len != pkt[0]) {
-        CHECK_FAIL_AT("slot %u: undecodable packet (%s)", slot, proto_strerror(rc));
+        CHECK_FAIL("slot %u: undecodable packet (%s)", slot, proto_strerror(rc));
         return;
     }
     if (slot >= MAXS || !h->open[slot]) {
-        CHECK_FAIL_AT("%s sent to slot %u, which is not connected", proto_type_name(m.type), slot);
+        CHECK_FAIL("%s sent to slot %u, which is not connected", proto_type_name(m.type), slot);
         return;
     }
     if (h->keep_log)
@@ -72,9 +73,7 @@ static void h_start(uint16_t bw, uint16_t bh, uint16_t view, uint32_t max_player
     memset(&H, 0, sizeof H);
     H.keep_log = 1;
     H.w = world_create(&cfg, on_emit, &H);
-    CHECK(H.w != NULL);
-    if (!H.w)
-        abort(); /* every later step would crash instead of failing */
+    REQUIRE(H.w != NULL); /* every later step would crash instead of failing */
     for (int i = 0; i < MAXS; i++)
         mirror_init(&H.mirrors[i]);
 }
@@ -83,7 +82,7 @@ static void h_stop(void)
 {
     for (int i = 0; i < MAXS; i++) {
         if (H.mirrors[i].violations)
-            CHECK_FAIL_AT("slot %d saw %u ordering violations", i, H.mirrors[i].violations);
+            CHECK_FAIL("slot %d saw %u ordering violations", i, H.mirrors[i].violations);
         mirror_free(&H.mirrors[i]);
     }
     world_destroy(H.w);
@@ -129,8 +128,7 @@ static int login_raw(uint32_t slot, uint16_t version, const uint8_t raw[PROTO_NA
 static int login(uint32_t slot, const char *name)
 {
     uint8_t raw[PROTO_NAME_LEN];
-    if (proto_name_pack(name, raw) != 0)
-        abort(); /* tests only pack good names */
+    REQUIRE_INT(proto_name_pack(name, raw), 0); /* tests only pack good names */
     return login_raw(slot, PROTO_VERSION, raw);
 }
 
@@ -145,7 +143,7 @@ static struct world_player who(uint32_t slot)
     struct world_player p;
     memset(&p, 0, sizeof p);
     if (!world_player_get(H.w, slot, &p))
-        CHECK_FAIL_AT("slot %u is not logged in", slot);
+        CHECK_FAIL("slot %u is not logged in", slot);
     return p;
 }
 
@@ -155,14 +153,13 @@ static int cheb(int ax, int ay, int bx, int by)
     return dx > dy ? dx : dy;
 }
 
-static uint64_t rng_state = 1;
+/* The moves of the random tests and walk_to's side-steps: the project's
+ * generator, seeded by each test, so every run plays the same game. */
+static struct rng R = {1};
 
 static uint32_t rnd(uint32_t n)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state % n);
+    return rng_below(&R, n);
 }
 
 /* One step; returns 1 when the piece moved. */
@@ -187,7 +184,7 @@ static void walk_to(uint32_t slot, int x, int y)
             continue;
         step(slot, (uint8_t)rnd(4)); /* blocked both ways */
     }
-    CHECK_FAIL_AT("slot %u could not reach %d,%d", slot, x, y);
+    CHECK_FAIL("slot %u could not reach %d,%d", slot, x, y);
 }
 
 /* ------------------------------------------------------------------ */
@@ -412,7 +409,7 @@ static void t_ids_never_reused(void)
         CHECK_INT(login(1, "churn"), 0);
         uint32_t id = who(1).id;
         if (id != last + 1) {
-            CHECK_FAIL_AT("login %d got id %u after %u", i, id, last);
+            CHECK_FAIL("login %d got id %u after %u", i, id, last);
             break;
         }
         last = id;
@@ -447,7 +444,7 @@ static void t_create_rejects_bad_config(void)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct world *w = world_create(&bad[i], on_emit, &H);
         if (w)
-            CHECK_FAIL_AT("bad config %zu accepted", i);
+            CHECK_FAIL("bad config %zu accepted", i);
         world_destroy(w);
     }
     struct world_cfg good = { .board_w = 3, .board_h = 3, .max_players = 9, .max_slots = 9 };
@@ -548,7 +545,7 @@ static void t_random_moves_keep_squares_exclusive(void)
         CHECK_INT(grid[p.y][p.x], 0);
         grid[p.y][p.x] = s + 1;
     }
-    rng_state = 99;
+    rng_seed(&R, 99);
     for (int i = 0; i < MOVES; i++) {
         uint32_t s = rnd(N);
         uint8_t d = (uint8_t)rnd(4);
@@ -558,7 +555,7 @@ static void t_random_moves_keep_squares_exclusive(void)
         world_move(H.w, s, d, (uint32_t)i);
         struct world_player q = who(s);
         if (free ? q.x != nx || q.y != ny : q.x != p.x || q.y != p.y) {
-            CHECK_FAIL_AT("move %d: slot %u %d,%d dir %d went to %d,%d", i, s, p.x, p.y, d, q.x, q.y);
+            CHECK_FAIL("move %d: slot %u %d,%d dir %d went to %d,%d", i, s, p.x, p.y, d, q.x, q.y);
             break;
         }
         grid[p.y][p.x] = 0;
@@ -712,13 +709,13 @@ static int mirrors_match_truth(uint32_t slots)
             const struct mirror_player *m = mirror_find(&H.mirrors[s], q.id);
             want += in;
             if ((m != NULL) != in || (m && (m->x != q.x || m->y != q.y))) {
-                CHECK_FAIL_AT("slot %u at %d,%d: id %u at %d,%d in view %d, mirror has %s", s, p.x,
+                CHECK_FAIL("slot %u at %d,%d: id %u at %d,%d in view %d, mirror has %s", s, p.x,
                               p.y, q.id, q.x, q.y, in, m ? "it" : "nothing");
                 return 0;
             }
         }
         if (H.mirrors[s].count != want) {
-            CHECK_FAIL_AT("slot %u: mirror holds %zu players, %zu in view", s, H.mirrors[s].count, want);
+            CHECK_FAIL("slot %u: mirror holds %zu players, %zu in view", s, H.mirrors[s].count, want);
             return 0;
         }
     }
@@ -736,7 +733,7 @@ static void brute_force(uint16_t bw, uint16_t bh, uint16_t view, uint32_t n, int
         snprintf(name, sizeof name, "b%u", s);
         CHECK_INT(login(s, name), 0);
     }
-    rng_state = seed * 7919 + 1;
+    rng_seed(&R, seed * 7919 + 1);
     for (int i = 0; i < steps; i++) {
         uint32_t s = rnd(n);
         uint32_t op = rnd(100);
@@ -753,7 +750,7 @@ static void brute_force(uint16_t bw, uint16_t bh, uint16_t view, uint32_t n, int
             world_move(H.w, s, (uint8_t)rnd(4), (uint32_t)i);
         }
         if (!mirrors_match_truth(n)) {
-            CHECK_FAIL_AT("step %d (op %u, slot %u)", i, op, s);
+            CHECK_FAIL("step %d (op %u, slot %u)", i, op, s);
             break;
         }
     }
@@ -773,27 +770,24 @@ static void t_brute_force_other_shapes(void)
     brute_force(9, 9, 8, 40, 1000, 17);    /* view = max(w,h) - 1 */
 }
 
-static const struct check_test tests[] = {
-    CHECK_TEST(t_ten_players_see_each_other),
-    CHECK_TEST(t_login_packet_order),
-    CHECK_TEST(t_login_failures),
-    CHECK_TEST(t_names_byte_exact),
-    CHECK_TEST(t_spawn_nearly_full_board),
-    CHECK_TEST(t_ids_never_reused),
-    CHECK_TEST(t_view_radius_reported),
-    CHECK_TEST(t_create_rejects_bad_config),
-    CHECK_TEST(t_edge_moves_stay_and_echo),
-    CHECK_TEST(t_blocked_moves_stay_and_echo),
-    CHECK_TEST(t_random_moves_keep_squares_exclusive),
-    CHECK_TEST(t_view_walk_in_and_out),
-    CHECK_TEST(t_chat_reaches_view),
-    CHECK_TEST(t_leave_notifies_view),
-    CHECK_TEST(t_brute_force_view_40x40),
-    CHECK_TEST(t_brute_force_other_shapes),
+static const struct check_case tests[] = {
+    CHECK_CASE(t_ten_players_see_each_other),
+    CHECK_CASE(t_login_packet_order),
+    CHECK_CASE(t_login_failures),
+    CHECK_CASE(t_names_byte_exact),
+    CHECK_CASE(t_spawn_nearly_full_board),
+    CHECK_CASE(t_ids_never_reused),
+    CHECK_CASE(t_view_radius_reported),
+    CHECK_CASE(t_create_rejects_bad_config),
+    CHECK_CASE(t_edge_moves_stay_and_echo),
+    CHECK_CASE(t_blocked_moves_stay_and_echo),
+    CHECK_CASE(t_random_moves_keep_squares_exclusive),
+    CHECK_CASE(t_view_walk_in_and_out),
+    CHECK_CASE(t_chat_reaches_view),
+    CHECK_CASE(t_leave_notifies_view),
+    CHECK_CASE(t_brute_force_view_40x40),
+    CHECK_CASE(t_brute_force_other_shapes),
     { 0 },
 };
 
-int main(int argc, char **argv)
-{
-    return check_main(argc, argv, tests);
-}
+CHECK_MAIN(tests)

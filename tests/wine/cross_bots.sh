@@ -51,16 +51,10 @@ trap 'fail "interrupted"' INT TERM
 $host_cmd host --headless --port 0 --max-players 12 >"$tmp/host.out" 2>"$tmp/host.err" </dev/null &
 host_pid=$!
 
-port=
-i=0
-while [ $i -lt 600 ]; do # 60 s: Wine may be slow the first time
-    port=$(sed -n 's/^listening on [0-9.]*:\([0-9]*\).*/\1/p' "$tmp/host.out" | head -n 1)
-    [ -n "$port" ] && break
-    kill -0 "$host_pid" 2>/dev/null || fail "the host exited before listening"
-    sleep 0.1
-    i=$((i + 1))
-done
-[ -n "$port" ] || fail "no 'listening on' line within 60 s"
+. "$(dirname "$0")/../common/listening.sh"
+# 60 s: Wine may be slow the first time.
+wait_listening "$tmp/host.out" "$host_pid" 600 || fail "the host: $LISTEN_WHY"
+port=$LISTEN_PORT
 echo "$what: host pid $host_pid listening on 127.0.0.1:$port"
 
 # shellcheck disable=SC2086

@@ -14,7 +14,7 @@
  *
  * The window must be the first program in its WINEPREFIX that opens a
  * window: that one starts the prefix's desktop process with its DISPLAY.
- * cmake/wine_tests.cmake gives this test a prefix of its own for that.
+ * tests/wine/tests.cmake gives this test a prefix of its own for that.
  *
  * The case, "golden":
  *   1. a native headless host (--board 3x3 --max-players 9) and eight
@@ -40,7 +40,7 @@
  * does not. Text after a kerned pair ("WA" in "WASD", "Yo" in "You") then
  * sits 1 px to the side: about a thousand pixels in a 1024x720 window,
  * everything else (board, pieces, Hangul tags, lists) identical.
- * --text-shift N (cmake/wine_tests.cmake passes 1) accepts a differing
+ * --text-shift N (tests/wine/tests.cmake passes 1) accepts a differing
  * pixel only when it equals a horizontal neighbour, up to N px away, in
  * the other picture, which a moved glyph does and a missing or miscoloured
  * one does not (but at its edges). The exact count is always printed; with
@@ -53,7 +53,6 @@
  * xdotool or import), 2 usage.
  */
 #include "gui.h"
-#include "harness.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -64,17 +63,12 @@
 #include <SDL.h>
 #include <SDL_image.h>
 
-#define HOOK "pawnparty: "
-#define SCREEN_W 1024
-#define SCREEN_H 768
+#define HOOK GUI_HOOK
 #define OBSERVERS 8
-#define NOTICE_MS 4000 /* game/view.h VIEW_NOTICE_MS: join notices fade */
 
 static const char *game_path, *wine_path, *exe_path;
 static const char *artifacts_root = "/tmp";
 static int text_shift; /* --text-shift: see the top of the file */
-static char art[512];
-static struct xvfb X;
 
 /* 윈도우 ("window") in UTF-8: a Windows client must send these bytes. */
 static const char win_name[] = "\xEC\x9C\x88\xEB\x8F\x84\xEC\x9A\xB0";
@@ -89,32 +83,12 @@ struct shown {
 
 /* ==== the window ========================================================= */
 
-static void mkdir_p(const char *path)
+/* The GUI environment (gui_env), Wine's when wine is set. */
+static int window_start(struct proc *g, const char *label, int wine, uint16_t port)
 {
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            mkdir(buf, 0755);
-            *p = '/';
-        }
-    mkdir(buf, 0755);
-}
-
-/* The GUI environment of guitest.c (software rendering, plain X11 without
- * OpenGL, the test hooks), plus Wine's when wine is set. */
-static int window_start(struct gproc *g, const char *label, int wine, uint16_t port)
-{
-    static char disp[64], dport[64], addr[32];
-    snprintf(disp, sizeof disp, "%s", X.env_display);
-    snprintf(dport, sizeof dport, "PAWNPARTY_DISCOVERY_PORT=%u", discovery_port_next());
+    static char addr[32];
+    struct gui_env env;
     snprintf(addr, sizeof addr, "127.0.0.1:%u", (unsigned)port);
-    /* Under Wine SDL is the Windows build: its driver is "windows" (Wine's
-     * winex11 then draws on the X server). */
-    char *env[] = {disp, dport, wine ? "SDL_VIDEODRIVER=windows" : "SDL_VIDEODRIVER=x11", "SDL_RENDER_DRIVER=software",
-                   "SDL_FRAMEBUFFER_ACCELERATION=0", "SDL_AUDIODRIVER=dummy", "PAWNPARTY_TEST_EVENTS=1",
-                   "PAWNPARTY_DISCOVERY_ADDR=127.0.0.1", "WINEDEBUG=-all", NULL};
     char *argv[12];
     int n = 0;
     if (wine) {
@@ -128,23 +102,23 @@ static int window_start(struct gproc *g, const char *label, int wine, uint16_t p
     argv[n++] = "--name";
     argv[n++] = (char *)win_name;
     argv[n] = NULL;
-    if (gp_spawn(g, label, art, argv, env, 0) != 0)
+    if (proc_spawn(g, label, gui_art, argv, gui_env(&env, wine, NULL), 0) != 0)
         return -1;
-    it_note("%s: pid %d: %s%s%s join %s --name %s", label, (int)g->pid, argv[0], wine ? " " : "",
+    check_note("%s: pid %d: %s%s%s join %s --name %s", label, (int)g->pid, argv[0], wine ? " " : "",
             wine ? exe_path : "", addr, win_name);
     return 0;
 }
 
-static int wait_hook(struct gproc *g, size_t *cur, const char *prefix, char *line, size_t cap, int ms)
+static int wait_hook(struct proc *g, size_t *cur, const char *prefix, char *line, size_t cap, int ms)
 {
     char want[128];
     snprintf(want, sizeof want, HOOK "%s", prefix);
-    int r = gp_wait_line(g, cur, want, line, cap, ms);
+    int r = proc_wait_line(g, cur, want, line, cap, ms);
     if (r != 1) {
-        int code = gp_wait_exit(g, 0);
-        IT_FAIL("%s: no \"%s\" line within %d ms (%s)", g->label, want, ms,
+        int code = proc_wait_exit(g, 0);
+        CHECK_FAIL("%s: no \"%s\" line within %d ms (%s)", g->label, want, ms,
                 code >= 0 ? "it has exited" : r < 0 ? "its stdout ended" : "still running");
-        gp_dump(g, 30);
+        proc_dump(g, 30);
         return -1;
     }
     return 0;
@@ -152,7 +126,7 @@ static int wait_hook(struct gproc *g, size_t *cur, const char *prefix, char *lin
 
 /* Joined, on the game screen, frames settled past the join notices, the
  * pointer parked: then the screenshot. */
-static int window_show(struct gproc *g, const char *name, struct shown *sh)
+static int window_show(struct proc *g, const char *name, struct shown *sh)
 {
     char line[512];
     size_t cur = 0;
@@ -160,78 +134,72 @@ static int window_show(struct gproc *g, const char *name, struct shown *sh)
     if (wait_hook(g, &cur, "joined ", line, sizeof line, it_ms(30000)) != 0)
         return -1;
     if (sscanf(line, HOOK "joined id=%u x=%u y=%u", &sh->id, &sh->x, &sh->y) != 3) {
-        IT_FAIL("%s: cannot read \"%s\"", g->label, line);
+        CHECK_FAIL("%s: cannot read \"%s\"", g->label, line);
         return -1;
     }
     uint64_t joined_ms = sys_now_ms();
     struct xwin w;
-    if (x_find_window(&X, g->pid, &w, it_ms(30000)) != 0)
+    if (x_find_window(&gui_x, g->pid, &w, it_ms(30000)) != 0)
         return -1;
     size_t fcur = 0;
     if (wait_hook(g, &fcur, "frame", line, sizeof line, it_ms(15000)) != 0)
         return -1;
     /* A notice may be on screen for a while after the join; the picture
      * is taken once nothing can be fading. */
-    uint64_t calm = joined_ms + NOTICE_MS + 300, now = sys_now_ms();
+    uint64_t calm = joined_ms + GUI_NOTICE_MS + 300, now = sys_now_ms();
     if (now < calm)
         sys_sleep_ms((unsigned)(calm - now));
-    x_park_pointer(&X, &w);
-    gp_wait_quiet(g, HOOK "frame", it_ms(500), it_ms(5000));
+    x_park_pointer(&gui_x, &w);
+    proc_wait_quiet(g, HOOK "frame", it_ms(500), it_ms(5000));
     sys_sleep_ms(200); /* a frame or two after the last change */
-    if (x_geometry(&X, &w) != 0)
+    if (x_geometry(&gui_x, &w) != 0)
         return -1;
-    if (!gp_last_line(g, HOOK "layout ", sh->layout, sizeof sh->layout)) {
-        IT_FAIL("%s: no \"" HOOK "layout\" line", g->label);
+    if (!proc_last_line(g, HOOK "layout ", sh->layout, sizeof sh->layout)) {
+        CHECK_FAIL("%s: no \"" HOOK "layout\" line", g->label);
         return -1;
     }
     sh->layout[strcspn(sh->layout, "\r")] = 0; /* the Windows C runtime ends lines with CR LF */
     char root[600], win[600];
-    snprintf(root, sizeof root, "%s/%s.root.png", art, name);
-    snprintf(win, sizeof win, "%s/%s.png", art, name);
-    if (shot_take(&X, &w, root, &sh->s) != 0)
+    snprintf(root, sizeof root, "%s/%s.root.png", gui_art, name);
+    snprintf(win, sizeof win, "%s/%s.png", gui_art, name);
+    if (shot_take(&gui_x, &w, root, &sh->s) != 0)
         return -1;
     shot_save_window(&sh->s, win);
     sh->w = w.w;
     sh->h = w.h;
-    it_note("%s: joined as id %u at (%u,%u); window %dx%d at %d,%d; %s; screenshot %s", g->label, sh->id, sh->x,
+    check_note("%s: joined as id %u at (%u,%u); window %dx%d at %d,%d; %s; screenshot %s", g->label, sh->id, sh->x,
             sh->y, w.w, w.h, w.x, w.y, sh->layout + strlen(HOOK), win);
     return 0;
 }
 
 /* Stops the window with sig; it must exit 0. */
-static void window_stop(struct gproc *g, int sig)
+static void window_stop(struct proc *g, int sig)
 {
-    int code = gp_stop(g, sig, it_ms(15000));
+    int code = proc_stop(g, sig, it_ms(15000));
     if (code != 0) {
-        IT_FAIL("%s: %s: expected exit status 0 within %d ms, got %s %d", g->label, sig == SIGINT ? "SIGINT" : "SIGTERM",
+        CHECK_FAIL("%s: %s: expected exit status 0 within %d ms, got %s %d", g->label, sig == SIGINT ? "SIGINT" : "SIGTERM",
                 it_ms(15000), code < 0 ? "timeout (killed)" : "status", code);
-        gp_dump(g, 30);
+        proc_dump(g, 30);
     }
-    gp_cleanup(g);
+    proc_cleanup(g);
 }
 
 /* ==== the observers ====================================================== */
-
-static int pred_put_joined(const struct proto_msg *m, void *ctx)
-{
-    (void)ctx;
-    return m->type == SC_PUT_PLAYER && m->u.put.why == PUT_JOINED;
-}
 
 /* Every observer is told of the window's player: name bytes and square. */
 static void observers_see_join(struct tc **obs, const struct shown *sh, const char *who)
 {
     for (int i = 0; i < OBSERVERS; i++) {
         struct proto_msg m;
-        if (tc_expect_match(obs[i], pred_put_joined, NULL, it_ms(10000), &m) != 1) {
-            IT_FAIL("%s: observer %s got no SC_PUT_PLAYER why 1", who, obs[i]->label);
+        if (tc_expect_match(obs[i], tc_is_join, NULL, it_ms(10000), &m) != 1) {
+            CHECK_FAIL("%s: observer %s got no SC_PUT_PLAYER why 1", who, obs[i]->label);
             continue;
         }
         if (strlen(m.u.put.name) != strlen(win_name) || strcmp(m.u.put.name, win_name) != 0)
-            IT_FAIL("%s: observer %s: name bytes differ from EC 9C 88 EB 8F 84 EC 9A B0 (\"%s\")", who,
+            CHECK_FAIL("%s: observer %s: name bytes differ from EC 9C 88 EB 8F 84 EC 9A B0 (\"%s\")", who,
                     obs[i]->label, m.u.put.name);
         if (m.u.put.id != sh->id || m.u.put.x != sh->x || m.u.put.y != sh->y)
-            IT_FAIL("%s: the window says id %u at (%u,%u), observer %s was told id %u at (%u,%u)", who, sh->id,
+            CHECK_FAIL("%s: the window says id %u at (%u,%u), observer %s was told id %u at (%u,%u)", who, sh->id,
                     sh->x, sh->y, obs[i]->label, m.u.put.id, m.u.put.x, m.u.put.y);
     }
 }
@@ -245,7 +213,7 @@ static void observers_see_leave(struct tc **obs, unsigned id, const char *who)
             r = tc_expect(obs[i], SC_REMOVE_PLAYER, it_ms(10000), &m);
         while (r == 1 && m.u.remove.id != id);
         if (r != 1)
-            IT_FAIL("%s: observer %s got no SC_REMOVE_PLAYER for id %u", who, obs[i]->label, id);
+            CHECK_FAIL("%s: observer %s got no SC_REMOVE_PLAYER for id %u", who, obs[i]->label, id);
     }
 }
 
@@ -310,11 +278,11 @@ static int compare(const struct shown *a, const struct shown *b, int shift, cons
         SDL_FreeSurface(d);
     }
     if (n)
-        it_note("pictures differ in %d of %d pixels (largest channel difference %d, within x %d..%d, y %d..%d); "
+        check_note("pictures differ in %d of %d pixels (largest channel difference %d, within x %d..%d, y %d..%d); "
                 "%d of them not explained by text moved sideways by up to %d px; see %s",
                 n, a->w * a->h, maxd, bx0, bx1, by0, by1, bad, shift, diff_path);
     else
-        it_note("pictures identical: %dx%d = %d pixels", a->w, a->h, a->w * a->h);
+        check_note("pictures identical: %dx%d = %d pixels", a->w, a->h, a->w * a->h);
     *exact = n;
     return bad;
 }
@@ -325,72 +293,66 @@ static void check_not_blank(const struct shown *sh, const char *who)
     struct rgb bg = shot_median(&sh->s, 0, 0, sh->w, sh->h);
     int total = 0, far = shot_count_far(&sh->s, 0, 0, sh->w, sh->h, bg, 40, &total);
     if (total == 0 || far < total / 20)
-        IT_FAIL("%s: the window is nearly one colour (%d of %d pixels away from the median)", who, far, total);
+        CHECK_FAIL("%s: the window is nearly one colour (%d of %d pixels away from the median)", who, far, total);
 }
 
 /* ==== the case =========================================================== */
 
+/* One window's turn on the host: it joins, every observer is told (name
+ * bytes, square), its picture is taken, it quits with status 0 and every
+ * observer sees it leave. SIGTERM stops the Linux window; Ctrl+C (SIGINT)
+ * is how Wine stops a Windows program cleanly. */
+static void window_turn(struct tc **obs, uint16_t port, int wine, struct shown *sh)
+{
+    const char *who = wine ? "the Windows window" : "the Linux window";
+    struct proc g;
+    memset(sh, 0, sizeof *sh);
+    if (window_start(&g, wine ? "wine-window" : "linux-window", wine, port) != 0)
+        check_abort();
+    if (window_show(&g, wine ? "wine" : "native", sh) != 0)
+        check_abort();
+    observers_see_join(obs, sh, who);
+    if (!wine)
+        check_not_blank(sh, who);
+    window_stop(&g, wine ? SIGINT : SIGTERM);
+    observers_see_leave(obs, sh->id, who);
+}
+
 static void case_golden(void)
 {
-    if (xvfb_start(&X, art, SCREEN_W, SCREEN_H) != 0)
-        it_abort();
+    if (xvfb_start(&gui_x, gui_art, GUI_SCREEN_W, GUI_SCREEN_H) != 0)
+        check_abort();
     struct hp host;
     char dport[16];
     snprintf(dport, sizeof dport, "%u", discovery_port_next());
     setenv("PAWNPARTY_DISCOVERY_PORT", dport, 1);
     const char *const extra[] = {"--board", "3x3", "--max-players", "9", NULL};
-    if (hp_start(&host, 0, extra) != 0) {
-        IT_FAIL("the native host exited with status %d before listening", hp_wait_exit(&host, 0));
-        it_abort();
-    }
+    hp_start_or_abort(&host, extra);
     struct tc *obs[OBSERVERS];
-    for (int i = 0; i < OBSERVERS; i++) {
-        obs[i] = tc_connect(host.port, obs_names[i], 0);
-        IT_REQUIRE(obs[i] != NULL);
-        IT_REQUIRE_INT(tc_login(obs[i], obs_names[i]), 0);
-    }
     for (int i = 0; i < OBSERVERS; i++)
-        tc_barrier(obs[i], it_ms(5000)); /* everyone's joins are in everyone's queue */
+        obs[i] = tc_join(host.port, obs_names[i]);
+    for (int i = 0; i < OBSERVERS; i++) /* everyone's joins are in everyone's queue */
+        REQUIRE_INT(tc_barrier(obs[i], it_ms(5000)), 1);
     for (int i = 0; i < OBSERVERS; i++)
         tc_clear(obs[i]);
 
     struct shown native, win;
-    struct gproc g;
-    memset(&native, 0, sizeof native);
-    memset(&win, 0, sizeof win);
-
-    if (window_start(&g, "linux-window", 0, host.port) != 0)
-        it_abort();
-    if (window_show(&g, "native", &native) != 0)
-        it_abort();
-    observers_see_join(obs, &native, "the Linux window");
-    check_not_blank(&native, "the Linux window");
-    window_stop(&g, SIGTERM);
-    observers_see_leave(obs, native.id, "the Linux window");
-
-    memset(&g, 0, sizeof g);
-    if (window_start(&g, "wine-window", 1, host.port) != 0)
-        it_abort();
-    if (window_show(&g, "wine", &win) != 0)
-        it_abort();
-    observers_see_join(obs, &win, "the Windows window");
-    /* Ctrl+C is how Wine stops a Windows program cleanly. */
-    window_stop(&g, SIGINT);
-    observers_see_leave(obs, win.id, "the Windows window");
+    window_turn(obs, host.port, 0, &native);
+    window_turn(obs, host.port, 1, &win);
 
     if (win.x != native.x || win.y != native.y)
-        IT_FAIL("the windows stood on different squares: Linux (%u,%u), Windows (%u,%u)", native.x, native.y,
+        CHECK_FAIL("the windows stood on different squares: Linux (%u,%u), Windows (%u,%u)", native.x, native.y,
                 win.x, win.y);
     if (strcmp(win.layout, native.layout) != 0)
-        IT_FAIL("layout lines differ:\n  Linux:   %s\n  Windows: %s", native.layout, win.layout);
+        CHECK_FAIL("layout lines differ:\n  Linux:   %s\n  Windows: %s", native.layout, win.layout);
     if (win.w != native.w || win.h != native.h) {
-        IT_FAIL("window sizes differ: Linux %dx%d, Windows %dx%d", native.w, native.h, win.w, win.h);
+        CHECK_FAIL("window sizes differ: Linux %dx%d, Windows %dx%d", native.w, native.h, win.w, win.h);
     } else {
         char diff[600];
-        snprintf(diff, sizeof diff, "%s/diff.png", art);
+        snprintf(diff, sizeof diff, "%s/diff.png", gui_art);
         int exact = 0, bad = compare(&native, &win, text_shift, diff, &exact);
         if (bad > 0)
-            IT_FAIL("the Windows window's picture differs from the Linux one in %d pixels (%d not explained by "
+            CHECK_FAIL("the Windows window's picture differs from the Linux one in %d pixels (%d not explained by "
                     "kerning, --text-shift %d)", exact, bad, text_shift);
     }
     shot_free(&native.s);
@@ -399,12 +361,17 @@ static void case_golden(void)
         tc_free(obs[i]);
     int code = hp_stop(&host, SIGTERM, it_ms(5000));
     if (code != 0)
-        IT_FAIL("the native host: SIGTERM: expected exit status 0, got %d", code);
+        CHECK_FAIL("the native host: SIGTERM: expected exit status 0, got %d", code);
     hp_cleanup(&host);
-    xvfb_stop(&X);
+    xvfb_stop(&gui_x);
 }
 
 /* ==== main =============================================================== */
+
+static const struct check_case cases[] = {
+    {"golden", case_golden},
+    {NULL, NULL},
+};
 
 static int usage(void)
 {
@@ -414,52 +381,25 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--game") == 0 && i + 1 < argc)
-            game_path = argv[++i];
-        else if (strcmp(argv[i], "--wine") == 0 && i + 1 < argc)
-            wine_path = argv[++i];
-        else if (strcmp(argv[i], "--exe") == 0 && i + 1 < argc)
-            exe_path = argv[++i];
-        else if (strcmp(argv[i], "--artifacts") == 0 && i + 1 < argc)
-            artifacts_root = argv[++i];
-        else if (strcmp(argv[i], "--text-shift") == 0 && i + 1 < argc)
-            text_shift = atoi(argv[++i]);
-        else
-            return usage();
-    }
+    const char *shift = "0";
+    const struct check_option opts[] = {{"--game", &game_path},
+                                        {"--wine", &wine_path},
+                                        {"--exe", &exe_path},
+                                        {"--artifacts", &artifacts_root},
+                                        {"--text-shift", &shift},
+                                        {NULL, NULL}};
+    if (check_options(argc, argv, opts, NULL) != 0)
+        return usage();
+    text_shift = atoi(shift);
     /* The headless host is the native game: it_host_argv. */
     if (!game_path || !wine_path || !exe_path || it_set_host(game_path) != 0)
         return usage();
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    static const char *const needed[] = {"Xvfb", "xdotool", "import", NULL};
-    for (int i = 0; needed[i]; i++)
-        if (!have_program(needed[i])) {
-            printf("SKIP: %s is not installed (apt-get install xvfb xdotool imagemagick); nothing was run\n",
-                   needed[i]);
-            return 77;
-        }
     struct stat st;
     if (stat(exe_path, &st) != 0) {
         fprintf(stderr, "winegui: %s does not exist (./build.sh windows builds it)\n", exe_path);
         return 1;
     }
     it_backend = "epoll";
-    it_case_name = "golden";
-    it_init();
-    gp_init();
-    if (!(IMG_Init(IMG_INIT_PNG) & IMG_INIT_PNG)) {
-        fprintf(stderr, "winegui: SDL2_image cannot read PNG: %s\n", IMG_GetError());
-        return 1;
-    }
-    snprintf(art, sizeof art, "%s/golden", artifacts_root);
-    mkdir_p(art);
-    alarm(170);
-    uint64_t t0 = sys_now_ms();
-    case_golden();
-    xvfb_stop(&X);
-    IMG_Quit();
-    printf("%s golden (%llu ms; artifacts in %s)\n", it_failures ? "FAIL" : "ok  ",
-           (unsigned long long)(sys_now_ms() - t0), art);
-    return it_failures ? 1 : 0;
+    int rc = gui_init("winegui");
+    return rc ? rc : gui_run(cases, NULL, artifacts_root);
 }
