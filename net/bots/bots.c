@@ -577,7 +577,7 @@ static int bot_handle(struct swarm *sw, struct bot *b, const struct proto_msg *m
 static void bot_malformed(struct swarm *sw, struct bot *b, int err)
 {
     sw->st.malformed++;
-    note(sw, NOTE_MALFORMED, "bot %u: malformed packet from the host: %s", bot_index(sw, b), sys_strerror(err));
+    note(sw, NOTE_MALFORMED, "bot %u: malformed packet from the host: %s", bot_index(sw, b), proto_strerror(err));
     bot_close(sw, b); /* no way to find the next packet */
 }
 
