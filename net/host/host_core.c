@@ -1012,6 +1012,26 @@ static void host_start_discovery(struct host *h)
     }
 }
 
+/* Where players type to join: what an operator reads first when LAN
+ * discovery cannot work (a firewall, Wi-Fi that keeps clients apart). */
+static void host_log_reach(struct host *h)
+{
+    char addrs[8][SYS_ADDR_LEN], line[8 * (SYS_ADDR_LEN + 8)];
+    int n = 0;
+    if (h->cfg.bind_addr && h->cfg.bind_addr[0] && strcmp(h->cfg.bind_addr, "0.0.0.0") != 0)
+        snprintf(addrs[n++], SYS_ADDR_LEN, "%s", h->cfg.bind_addr);
+    else
+        n = sys_lan_addresses(addrs, 8);
+    size_t len = 0;
+    line[0] = '\0';
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(line + len, sizeof line - len, "%s%s:%u", i ? ", " : "", addrs[i], h->port);
+    if (n)
+        host_log("players join at %s", line);
+    else
+        host_log("no LAN address found: players on this machine join at 127.0.0.1:%u", h->port);
+}
+
 int host_start(const struct host_cfg *cfg, struct host **out)
 {
     struct host *h = calloc(1, sizeof *h);
@@ -1050,6 +1070,7 @@ int host_start(const struct host_cfg *cfg, struct host **out)
              h->port, h->be->name, h->nworkers, h->cfg.board_w, h->cfg.board_h,
              h->cfg.view ? h->cfg.view : (h->cfg.board_w > h->cfg.board_h ? h->cfg.board_w : h->cfg.board_h),
              h->cfg.max_players);
+    host_log_reach(h);
     *out = h;
     return 0;
 fail:
