@@ -25,7 +25,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 one() { # backend threads -> "packets moves"
     local out="$tmp/out" hp port
-    "$bin" host --headless --port 0 --backend "$1" --threads "$2" --send-bound 4194304 >"$out" 2>"$tmp/err" &
+    "$bin" host --headless --port 0 --backend "$1" --threads "$2" --send-bound 4194304 --no-input-limit >"$out" 2>"$tmp/err" &
     hp=$!
     for _ in $(seq 100); do grep -q listening "$out" 2>/dev/null && break; sleep 0.05; done
     port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$out")

@@ -223,7 +223,7 @@ int peer_dispatch(struct peer *p, struct peer_conn *c)
         reasm_init(&c->rx);
         return PEER_LINGER;
     }
-    enum session_result r = session_feed(&p->game, &c->ses, &c->rx);
+    enum session_result r = session_feed(&p->game, &c->ses, &c->rx, sys_now_ms());
     if (r == SESSION_BAD)
         close_one(p, c, REMOVE_DROPPED, c->ses.why);
     if (r == SESSION_LINGER && !c->closing) {
@@ -331,7 +331,10 @@ int peer_init(struct peer *p, const char *prog, const struct peer_opts *o, uint3
     p->world = world_create(&wc, peer_emit, p);
     if (!p->world)
         goto fail;
-    p->game = (struct session_game){.world = p->world, .max_players = p->o.max_players, .log = peer_session_log,
+    p->game = (struct session_game){.world = p->world,
+                                    .max_players = p->o.max_players,
+                                    .limits = SESSION_LIMITS_DEFAULT,
+                                    .log = peer_session_log,
                                     .log_ctx = p};
     return 0;
 fail:

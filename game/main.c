@@ -28,6 +28,7 @@ static void usage(FILE *f)
           "       pawnparty host [--port N] [--name NAME] [--headless] [--max-players N]\n"
           "                      [--board WxH] [--view R] [--threads N] [--backend auto|uring|epoll|iocp]\n"
           "                      [--bind ADDR] [--send-bound BYTES] [--login-timeout S] [--send-tick-ms MS]\n"
+          "                      [--no-input-limit]\n"
           "       pawnparty join HOST[:PORT] [--name NAME]\n"
           "       pawnparty bots HOST[:PORT] [--count N] [--rate MOVES_PER_S] [--seconds S]\n",
           f);
@@ -53,6 +54,10 @@ static int parse_host_args(int argc, char **argv, struct host_cfg *cfg, int *hea
         long v;
         if (strcmp(opt, "--headless") == 0) {
             *headless = 1;
+            continue;
+        }
+        if (strcmp(opt, "--no-input-limit") == 0) {
+            cfg->no_input_limit = 1;
             continue;
         }
         if (!val)

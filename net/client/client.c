@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "client_internal.h"
+#include "mirror.h"
 #include "reasm.h"
 #include "sys.h"
 
@@ -67,6 +68,8 @@ struct client {
     /* The network thread's alone. */
     sys_socket s;
     struct reasm rs;
+    struct mirror mirror; /* what the host told us, to check what it tells next */
+    const char *broken;   /* the rule the host broke (PROTO_E_RULES) */
     uint8_t *sending;
     size_t send_off, send_len;
 };
@@ -174,6 +177,22 @@ static int client_has_unsent(const struct client *c)
  * The network thread: receiving
  * ---------------------------------------------------------------------- */
 
+/* The host's packet against the protocol: 0, PROTO_E_RULES (c->broken
+ * says which rule), or SYS_E_NOMEM. */
+static int client_check(struct client *c, const struct proto_msg *m)
+{
+    int answered = c->mirror.logged_in || c->mirror.fail_reason;
+    if (!answered && m->type != SC_LOGIN_OK && m->type != SC_LOGIN_FAIL)
+        c->broken = "a packet before the answer to CS_LOGIN";
+    else if (c->mirror.fail_reason)
+        c->broken = "a packet after SC_LOGIN_FAIL";
+    else if (mirror_apply(&c->mirror, m) == -2)
+        return SYS_E_NOMEM;
+    else
+        c->broken = c->mirror.why;
+    return c->broken ? PROTO_E_RULES : 0;
+}
+
 /* Hands every whole packet in the reassembly buffer to on_packet: 0, or a
  * PROTO_E_* when the host's bytes break the protocol. */
 static int client_deliver(struct client *c)
@@ -186,6 +205,9 @@ static int client_deliver(struct client *c)
         if (r <= 0)
             return r;
         r = proto_decode(PROTO_TO_CLIENT, pkt, size, &m);
+        if (r < 0)
+            return r;
+        r = client_check(c, &m);
         if (r < 0)
             return r;
         if (m.type == SC_LOGIN_OK)
@@ -337,7 +359,7 @@ static void client_main(void *arg)
     sys_close(c->s);
     c->s = SYS_BAD_SOCKET;
     atomic_store(&c->closed, 1);
-    c->cb.on_closed(c->cb.ctx, err);
+    c->cb.on_closed(c->cb.ctx, err, err == PROTO_E_RULES ? c->broken : NULL);
 }
 
 /* ------------------------------------------------------------------------
@@ -348,6 +370,7 @@ static void client_free(struct client *c)
 {
     client_loop_close(c->loop);
     sys_mutex_destroy(&c->lock);
+    mirror_free(&c->mirror);
     free(c->queued);
     free(c->sending);
     free(c);
@@ -382,6 +405,7 @@ static int client_alloc(const char *host, uint16_t port, const uint8_t raw_name[
     c->cb = *cb;
     sys_mutex_init(&c->lock);
     reasm_init(&c->rs);
+    mirror_init(&c->mirror);
     c->queued = malloc(CLIENT_QUEUE_MAX);
     c->sending = malloc(CLIENT_QUEUE_MAX);
     if (c->queued == NULL || c->sending == NULL)

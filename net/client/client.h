@@ -8,6 +8,12 @@
  * The loop itself is per platform: poll() on Linux (client_poll.c),
  * WSAEventSelect on Windows (client_wsa.c). Everything else is shared
  * (client.c).
+ *
+ * The client trusts no host: every packet is checked against the protocol
+ * with a mirror of the world (mirror.h) before on_packet sees it, so a
+ * fake or broken host cannot feed the owner a piece off the board, a
+ * second SC_LOGIN_OK or more players than it said it holds; it ends the
+ * connection instead, and what it broke is in on_closed's detail.
  */
 #ifndef PAWN_NET_CLIENT_H
 #define PAWN_NET_CLIENT_H
@@ -25,8 +31,11 @@ struct client_callbacks {
      * 0 after client_stop; SYS_E_CLOSED when the host closed it (or quit);
      * SYS_E_CONNREFUSED, SYS_E_UNREACH, SYS_E_TIMEDOUT, SYS_E_RESOLVE when
      * it never connected; SYS_E_RESET when it was lost; a PROTO_E_* when
-     * the host sent bytes that break the protocol. */
-    void (*on_closed)(void *ctx, int err);
+     * the host sent bytes that break the protocol: PROTO_E_RULES when a
+     * well-formed packet broke its rules, with detail saying which rule
+     * ("SC_PUT_PLAYER off the board"; else detail is NULL). detail lives
+     * only during the call. */
+    void (*on_closed)(void *ctx, int err, const char *detail);
     void *ctx;
 };
 

@@ -15,9 +15,11 @@
 #include "discovery.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bucket.h"
 #include "sys.h"
 #include "wire.h"
 
@@ -77,6 +79,25 @@ uint16_t discovery_port(void)
  * The host's responder
  * ---------------------------------------------------------------------- */
 
+/*
+ * Answers are rate-limited so that the responder cannot be used as a
+ * reflector (a spoofed query makes it send 10 times the bytes to someone
+ * else): each address gets at most ANSWERS_PER_SOURCE a second (and as a
+ * burst), whatever it sends, and all addresses together at most
+ * ANSWERS_TOTAL a second. A Join screen asks once a second. The last
+ * SOURCES addresses are remembered; a new one takes the place of the one
+ * heard from longest ago.
+ */
+#define ANSWERS_PER_SOURCE 5
+#define ANSWERS_TOTAL 100
+#define SOURCES 64
+
+struct source {
+    char ip[SYS_ADDR_LEN]; /* "" for a free entry */
+    struct bucket answers;
+    uint64_t last_ms;
+};
+
 struct discovery_responder {
     sys_socket s;
     /* Wakes the thread for discovery_responder_stop: a datagram to this
@@ -89,7 +110,30 @@ struct discovery_responder {
     sys_thread thread;
     int thread_started;
     _Atomic int stop;
+    /* the responder thread's */
+    struct source sources[SOURCES];
+    struct bucket total;
 };
+
+/* 1 when ip may have one more answer now. */
+static int responder_allow(struct discovery_responder *r, const char *ip, uint64_t now)
+{
+    struct source *s = NULL, *stale = &r->sources[0];
+    for (int i = 0; i < SOURCES && !s; i++) {
+        if (strcmp(r->sources[i].ip, ip) == 0)
+            s = &r->sources[i];
+        else if (r->sources[i].last_ms < stale->last_ms)
+            stale = &r->sources[i];
+    }
+    if (!s) {
+        s = stale;
+        snprintf(s->ip, sizeof s->ip, "%s", ip);
+        s->answers = BUCKET_FULL;
+    }
+    s->last_ms = now;
+    return bucket_take(&s->answers, ANSWERS_PER_SOURCE, ANSWERS_PER_SOURCE, 1, now) == 0 &&
+           bucket_take(&r->total, ANSWERS_TOTAL, ANSWERS_TOTAL, 1, now) == 0;
+}
 
 /* Answers one query to its sender. A failed send is dropped: the client
  * asks again, as it would for a datagram lost on the LAN. */
@@ -125,7 +169,7 @@ static void responder_drain(struct discovery_responder *r)
             continue; /* an ICMP error for an earlier answer (Windows) */
         if (n < 0)
             return;
-        if (port != 0 && discovery_is_query(buf, (size_t)n))
+        if (port != 0 && discovery_is_query(buf, (size_t)n) && responder_allow(r, ip, sys_now_ms()))
             responder_answer(r, ip, port);
     }
 }
@@ -165,6 +209,7 @@ int discovery_responder_start(const char *bind_ipv4, discovery_status_fn status,
     if (r == NULL)
         return SYS_E_NOMEM;
     r->s = r->wake = SYS_BAD_SOCKET;
+    r->total = BUCKET_FULL;
     r->status = status;
     r->ctx = ctx;
     if ((err = sys_udp_open(bind_ipv4, discovery_port(), SYS_UDP_REUSE, &r->s, NULL)) != SYS_OK ||

@@ -27,6 +27,7 @@ struct host_cfg {
     uint32_t send_bound;       /* unsent bytes per connection before a drop; 0: default */
     uint32_t login_timeout;    /* seconds a connection may take to log in; 0: default 10 */
     uint32_t send_tick_ms;     /* 0: send at the end of every batch; else at most this often */
+    int no_input_limit;        /* 1: no per-player move and chat budgets (benchmarks) */
 };
 
 struct host;

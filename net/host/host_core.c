@@ -77,6 +77,12 @@ struct conn {
     /* world lock (set up at accept, before the slot opens) */
     struct session ses;
 
+    /* pend_lock: on the pending list (oldest first) from accept until its
+     * CS_LOGIN is answered or it closes */
+    struct conn *pend_prev, *pend_next;
+    int pending;
+    uint32_t src; /* the peer's IPv4 address, for the per-source limit */
+
     /* send side: lock */
     sys_mutex lock;
     uint8_t *out, *inflight;
@@ -105,8 +111,21 @@ struct host {
     struct conn *conns;
     sys_mutex free_lock;
     struct conn *free_list;
+    uint32_t nfree;        /* free_lock */
     int table_full_logged; /* free_lock */
-    _Atomic sys_socket fd_reserve; /* a spare descriptor for running out of them */
+
+    /* Connections that have not logged in yet (see "Accepting"). */
+    sys_mutex pend_lock;
+    struct conn *pend_head, *pend_tail;
+    uint32_t npending;
+    uint32_t pend_low_water; /* fixed at start */
+
+    /* Out of descriptors (see "Accepting"). */
+    sys_mutex accept_lock;
+    _Atomic uint64_t accept_resume_ms; /* 0: accepting; else paused until then */
+    uint32_t accept_backoff_ms;        /* accept_lock */
+    uint64_t accept_failed_ms;         /* accept_lock: the last failure */
+    _Atomic sys_socket fd_reserve;     /* a spare descriptor for running out of them */
     _Atomic int emfile_logged;
 
     int nworkers;
@@ -152,6 +171,9 @@ struct conn *core_conn_from_tag(struct host *h, uint64_t tag)
  * Connection lifetime
  * ====================================================================== */
 
+static void pending_remove(struct host *h, struct conn *c);
+static void accept_descriptor_freed(struct host *h);
+
 /* Drops one reference; the last one closes the socket and frees the slot. */
 static void conn_unref(struct host *h, struct conn *c)
 {
@@ -170,7 +192,9 @@ static void conn_unref(struct host *h, struct conn *c)
     sys_mutex_lock(&h->free_lock);
     c->next_free = h->free_list;
     h->free_list = c;
+    h->nfree++;
     sys_mutex_unlock(&h->free_lock);
+    accept_descriptor_freed(h);
 }
 
 /*
@@ -184,6 +208,7 @@ static void conn_close_locked(struct host *h, struct conn *c, uint8_t why, const
     int open = CONN_OPEN;
     if (!atomic_compare_exchange_strong(&c->state, &open, CONN_CLOSING))
         return;
+    pending_remove(h, c);
     session_close(&h->game, &c->ses, why, reason);
     sys_shutdown(c->sock);
 }
@@ -425,14 +450,18 @@ int core_after_batch(struct worker *w)
     uint64_t wake = w->next_tick_ms;
     if (w->ndirty && w->next_flush_ms < wake)
         wake = w->next_flush_ms;
+    uint64_t resume = atomic_load(&h->accept_resume_ms);
+    if (resume > now && resume < wake)
+        wake = resume;
     return wake > now ? (int)(wake - now) : 0;
 }
 
 /*
  * A connection that never logs in would hold a slot for ever: after the
- * login timeout it is closed. One worker scans the table once per tick,
- * under the world lock because the sessions are the world's; at 20,000 slots
- * that is a few tens of microseconds a second.
+ * login timeout it is closed. One worker looks once per tick, under the
+ * world lock (which every removal from the pending list holds too, so the
+ * list's oldest end stays put while it is read): the pending list is in
+ * accept order, so only the expired ones are visited.
  */
 static void core_tick(struct worker *w, uint64_t now)
 {
@@ -444,14 +473,17 @@ static void core_tick(struct worker *w, uint64_t now)
         return;
     uint64_t limit = (uint64_t)h->cfg.login_timeout * 1000;
     sys_mutex_lock(&h->world_lock);
-    for (uint32_t i = 0; i < h->max_slots; i++) {
-        struct conn *c = &h->conns[i];
+    for (;;) {
+        sys_mutex_lock(&h->pend_lock);
+        struct conn *c = h->pend_head;
         /* Not now - accepted_ms: now was read before this batch's flush,
          * and a connection another worker accepted since is younger. */
-        if (atomic_load(&c->state) == CONN_OPEN && !c->ses.answered && now >= c->accepted_ms + limit) {
-            host_log("drop connection from %s why=no login within %u s", c->ses.peer, h->cfg.login_timeout);
-            conn_close_locked(h, c, REMOVE_LEFT, "login timeout");
-        }
+        int expired = c && now >= c->accepted_ms + limit;
+        sys_mutex_unlock(&h->pend_lock);
+        if (!expired)
+            break;
+        host_log("drop connection from %s why=no login within %u s", c->ses.peer, h->cfg.login_timeout);
+        conn_close_locked(h, c, REMOVE_LEFT, "login timeout");
     }
     sys_mutex_unlock(&h->world_lock);
 }
@@ -460,12 +492,138 @@ static void core_tick(struct worker *w, uint64_t now)
  * Accepting
  * ====================================================================== */
 
+/*
+ * Three rules keep the connection table for players:
+ *
+ * - Connections that have not logged in yet ("pending", oldest first on
+ *   the pending list) must not lock players out. The table has room for
+ *   every player plus a margin; when a new connection leaves fewer than
+ *   pend_low_water slots free, a pending one is closed to make room, so
+ *   that a player who connects while a script holds connections open gets
+ *   in at once: the oldest of the address that holds the most pending
+ *   connections, so that a script loses its own and not a player's.
+ * - The login timeout closes what is still pending after login_timeout
+ *   seconds (core_tick walks the pending list from its oldest end).
+ * - Out of descriptors, accepting pauses: the pending connection would
+ *   make accept fail again at once, and the backends would spin. The
+ *   reserve descriptor is spent to take up to SHED_MAX waiting connections
+ *   and refuse them properly (SC_LOGIN_FAIL 1), then taken again; accepts
+ *   resume when a connection closes (a descriptor is free again) or after
+ *   a back-off that doubles from ACCEPT_BACKOFF_MIN_MS to _MAX_MS while
+ *   accepts keep failing. Backends ask core_accept_paused before they post
+ *   or wait for an accept.
+ */
+#define SHED_MAX 64
+#define ACCEPT_BACKOFF_MIN_MS 50
+#define ACCEPT_BACKOFF_MAX_MS 1000
+#define EMFILE_QUIET_MS 5000 /* a shortage this long over is logged as over */
+
 /* Best effort: a fresh socket takes three bytes without blocking. */
 static void refuse_connection(sys_socket s)
 {
     uint8_t pkt[PROTO_MAX_PACKET];
     (void)sys_send(s, pkt, session_encode_no_room(pkt));
     sys_close(s);
+}
+
+/* "a.b.c.d:port" to the address as a number; 0 when it is not IPv4. */
+static uint32_t peer_ipv4(const char *peer)
+{
+    uint32_t ip = 0;
+    for (int part = 0; part < 4; part++) {
+        uint32_t v = 0;
+        int digits = 0;
+        for (; *peer >= '0' && *peer <= '9' && digits < 3; peer++, digits++)
+            v = v * 10 + (uint32_t)(*peer - '0');
+        if (!digits || v > 255 || *peer != (part < 3 ? '.' : ':'))
+            return 0;
+        ip = ip << 8 | v;
+        peer++;
+    }
+    return ip;
+}
+
+/* pend_lock held. */
+static void pending_unlink(struct host *h, struct conn *c)
+{
+    if (c->pend_prev)
+        c->pend_prev->pend_next = c->pend_next;
+    else
+        h->pend_head = c->pend_next;
+    if (c->pend_next)
+        c->pend_next->pend_prev = c->pend_prev;
+    else
+        h->pend_tail = c->pend_prev;
+    c->pend_prev = c->pend_next = NULL;
+    c->pending = 0;
+    h->npending--;
+}
+
+static void pending_remove(struct host *h, struct conn *c)
+{
+    sys_mutex_lock(&h->pend_lock);
+    if (c->pending)
+        pending_unlink(h, c);
+    sys_mutex_unlock(&h->pend_lock);
+}
+
+/* pend_lock held: when free slots run low, the pending connection to close
+ * to make room: the oldest of the address that holds the most pending
+ * connections (a script's, not a player's who is logging in). The first
+ * PEND_SOURCES addresses are counted; the rest only ever lose their
+ * oldest as the list's oldest. */
+#define PEND_SOURCES 32
+static struct conn *pending_victim(struct host *h, uint32_t free_slots)
+{
+    if (free_slots >= h->pend_low_water || !h->pend_head)
+        return NULL;
+    struct pend_source {
+        uint32_t src, count;
+        struct conn *oldest;
+    } seen[PEND_SOURCES];
+    int nseen = 0, top = -1;
+    for (struct conn *p = h->pend_head; p; p = p->pend_next) {
+        int k = 0;
+        while (k < nseen && seen[k].src != p->src)
+            k++;
+        if (k == nseen) {
+            if (nseen == PEND_SOURCES)
+                continue;
+            seen[nseen++] = (struct pend_source){p->src, 0, p};
+        }
+        if (++seen[k].count > (top < 0 ? 0 : seen[top].count))
+            top = k;
+    }
+    return seen[top].oldest;
+}
+
+/* Closes v if it is still the connection of generation gen. */
+static void conn_close_gen(struct host *h, struct conn *v, uint32_t gen, const char *reason)
+{
+    sys_mutex_lock(&h->world_lock);
+    if (atomic_load(&v->gen) == gen)
+        conn_close_locked(h, v, REMOVE_DROPPED, reason);
+    sys_mutex_unlock(&h->world_lock);
+}
+
+/* The new connection c joins the pending list, and makes room if needed. */
+static void pending_admit(struct host *h, struct conn *c, uint32_t free_slots)
+{
+    sys_mutex_lock(&h->pend_lock);
+    struct conn *v = pending_victim(h, free_slots);
+    uint32_t vgen = v ? atomic_load(&v->gen) : 0;
+    c->pending = 1;
+    c->pend_next = NULL;
+    c->pend_prev = h->pend_tail;
+    if (h->pend_tail)
+        h->pend_tail->pend_next = c;
+    else
+        h->pend_head = c;
+    h->pend_tail = c;
+    h->npending++;
+    sys_mutex_unlock(&h->pend_lock);
+    if (v)
+        conn_close_gen(h, v, vgen, "no login yet, and the table is full: its place went to a newer connection");
 }
 
 struct conn *core_on_accept(struct worker *w, sys_socket s, const char *peer)
@@ -476,12 +634,14 @@ struct conn *core_on_accept(struct worker *w, sys_socket s, const char *peer)
     struct conn *c = h->free_list;
     if (c) {
         h->free_list = c->next_free;
+        h->nfree--;
         h->table_full_logged = 0;
     } else if (!h->table_full_logged) {
         h->table_full_logged = 1;
         host_log("connection table full (%u): refusing new connections with SC_LOGIN_FAIL 1",
                  h->max_slots);
     }
+    uint32_t free_slots = h->nfree;
     sys_mutex_unlock(&h->free_lock);
     if (!c) {
         refuse_connection(s);
@@ -490,6 +650,7 @@ struct conn *core_on_accept(struct worker *w, sys_socket s, const char *peer)
     /* Output is already coalesced per batch: Nagle would only add delay. */
     sys_set_nodelay(s);
     c->sock = s;
+    c->src = peer_ipv4(peer);
     session_start(&c->ses, c->slot, peer);
     reasm_init(&c->rx);
     c->linger = 0;
@@ -498,27 +659,73 @@ struct conn *core_on_accept(struct worker *w, sys_socket s, const char *peer)
      * the slot was freed only after every list had let it go. */
     atomic_store(&c->refs, 1);
     atomic_store(&c->state, CONN_OPEN);
-    atomic_store(&h->emfile_logged, 0);
+    pending_admit(h, c, free_slots);
+    if (atomic_load(&h->emfile_logged)) {
+        /* Accepting works again: the next shortage pauses briefly first;
+         * the log says so once the shortage has been over for a while. */
+        sys_mutex_lock(&h->accept_lock);
+        h->accept_backoff_ms = 0;
+        if (c->accepted_ms > h->accept_failed_ms + EMFILE_QUIET_MS) {
+            atomic_store(&h->emfile_logged, 0);
+            host_log("accepting connections again");
+        }
+        sys_mutex_unlock(&h->accept_lock);
+    }
     return c;
 }
 
-/* Out of descriptors: the pending connection would make accept fail in a
- * loop. Spend the reserve descriptor to take it and refuse it properly. */
+int core_accept_paused(struct worker *w)
+{
+    uint64_t until = atomic_load(&w->h->accept_resume_ms);
+    return until != 0 && sys_now_ms() < until;
+}
+
+/* accept_lock held: takes and refuses up to SHED_MAX waiting connections
+ * with the reserve descriptor, and takes the reserve again. */
+static void accept_shed(struct host *h)
+{
+    sys_socket spare = atomic_exchange(&h->fd_reserve, SYS_BAD_SOCKET);
+    if (spare != SYS_BAD_SOCKET) {
+        sys_fd_spare_release(spare);
+        sys_socket s;
+        for (int i = 0; i < SHED_MAX && sys_accept_now(h->listen_sock, &s) == 0; i++)
+            refuse_connection(s); /* closing it frees the descriptor for the next */
+    }
+    /* Another thread may have taken the freed descriptor: then there is
+     * no reserve until one frees, and the next pause tries again. */
+    atomic_store(&h->fd_reserve, sys_fd_spare_take());
+}
+
 void core_on_accept_error(struct worker *w, int err)
 {
     struct host *h = w->h;
-    if (err != SYS_E_MFILE)
+    if (err != SYS_E_MFILE && err != SYS_E_NOMEM)
+        return; /* a connection that went away before it was taken */
+    sys_mutex_lock(&h->accept_lock);
+    uint64_t now = sys_now_ms();
+    h->accept_failed_ms = now;
+    if (atomic_load(&h->accept_resume_ms) <= now) { /* not paused by another worker already */
+        if (!atomic_exchange(&h->emfile_logged, 1))
+            host_log("out of %s: refusing new connections, accepting again when one closes",
+                     err == SYS_E_MFILE ? "file descriptors" : "memory for sockets");
+        accept_shed(h);
+        h->accept_backoff_ms = h->accept_backoff_ms ? h->accept_backoff_ms * 2 : ACCEPT_BACKOFF_MIN_MS;
+        if (h->accept_backoff_ms > ACCEPT_BACKOFF_MAX_MS)
+            h->accept_backoff_ms = ACCEPT_BACKOFF_MAX_MS;
+        atomic_store(&h->accept_resume_ms, now + h->accept_backoff_ms);
+    }
+    sys_mutex_unlock(&h->accept_lock);
+}
+
+/* A connection closed: its descriptor is free, so paused accepts resume
+ * now rather than at the end of the back-off. */
+static void accept_descriptor_freed(struct host *h)
+{
+    uint64_t until = atomic_load(&h->accept_resume_ms);
+    if (until == 0 || !atomic_compare_exchange_strong(&h->accept_resume_ms, &until, 0))
         return;
-    if (!atomic_exchange(&h->emfile_logged, 1))
-        host_log("out of file descriptors: refusing new connections");
-    sys_socket spare = atomic_exchange(&h->fd_reserve, SYS_BAD_SOCKET);
-    if (spare == SYS_BAD_SOCKET)
-        return;
-    sys_fd_spare_release(spare);
-    sys_socket s;
-    if (sys_accept_now(h->listen_sock, &s) == 0)
-        refuse_connection(s);
-    atomic_store(&h->fd_reserve, sys_fd_spare_take());
+    for (int i = 0; i < h->nworkers; i++)
+        h->be->wake(&h->workers[i]);
 }
 
 /* ======================================================================
@@ -544,7 +751,9 @@ static int dispatch_all(struct worker *w, struct conn *c)
         sys_mutex_unlock(&h->world_lock);
         return 0; /* its socket is shut down: the next receive ends it */
     }
-    enum session_result r = session_feed(&h->game, &c->ses, &c->rx);
+    enum session_result r = session_feed(&h->game, &c->ses, &c->rx, sys_now_ms());
+    if (c->ses.answered)
+        pending_remove(h, c);
     if (r == SESSION_BAD)
         conn_close_locked(h, c, REMOVE_DROPPED, c->ses.why);
     sys_mutex_unlock(&h->world_lock);
@@ -702,6 +911,10 @@ static int host_alloc(struct host *h)
         c->next_free = h->free_list;
         h->free_list = c;
     }
+    h->nfree = h->max_slots;
+    /* The margin above max_players is for connections logging in. */
+    uint32_t margin = h->max_slots > h->cfg.max_players ? h->max_slots - h->cfg.max_players : 1;
+    h->pend_low_water = margin / 4 > 2 ? margin / 4 : 2;
     for (int i = 0; i < h->nworkers; i++) {
         struct worker *w = &h->workers[i];
         w->h = h;
@@ -721,7 +934,11 @@ static int host_alloc(struct host *h)
         .seed = sys_now_us(),
     };
     h->world = world_create(&wc, host_emit, h);
-    h->game = (struct session_game){.world = h->world, .max_players = h->cfg.max_players, .log = host_session_log};
+    h->game = (struct session_game){.world = h->world,
+                                    .max_players = h->cfg.max_players,
+                                    .limits = h->cfg.no_input_limit ? (struct session_limits){0}
+                                                                    : SESSION_LIMITS_DEFAULT,
+                                    .log = host_session_log};
     return h->world ? 0 : SYS_E_NOMEM;
 }
 
@@ -751,6 +968,8 @@ static void host_free(struct host *h)
         sys_fd_spare_release(spare);
     sys_mutex_destroy(&h->world_lock);
     sys_mutex_destroy(&h->free_lock);
+    sys_mutex_destroy(&h->pend_lock);
+    sys_mutex_destroy(&h->accept_lock);
     free(h);
 }
 
@@ -793,6 +1012,26 @@ static void host_start_discovery(struct host *h)
     }
 }
 
+/* Where players type to join: what an operator reads first when LAN
+ * discovery cannot work (a firewall, Wi-Fi that keeps clients apart). */
+static void host_log_reach(struct host *h)
+{
+    char addrs[8][SYS_ADDR_LEN], line[8 * (SYS_ADDR_LEN + 8)];
+    int n = 0;
+    if (h->cfg.bind_addr && h->cfg.bind_addr[0] && strcmp(h->cfg.bind_addr, "0.0.0.0") != 0)
+        snprintf(addrs[n++], SYS_ADDR_LEN, "%s", h->cfg.bind_addr);
+    else
+        n = sys_lan_addresses(addrs, 8);
+    size_t len = 0;
+    line[0] = '\0';
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(line + len, sizeof line - len, "%s%s:%u", i ? ", " : "", addrs[i], h->port);
+    if (n)
+        host_log("players join at %s", line);
+    else
+        host_log("no LAN address found: players on this machine join at 127.0.0.1:%u", h->port);
+}
+
 int host_start(const struct host_cfg *cfg, struct host **out)
 {
     struct host *h = calloc(1, sizeof *h);
@@ -803,6 +1042,8 @@ int host_start(const struct host_cfg *cfg, struct host **out)
     atomic_store(&h->fd_reserve, SYS_BAD_SOCKET);
     sys_mutex_init(&h->world_lock);
     sys_mutex_init(&h->free_lock);
+    sys_mutex_init(&h->pend_lock);
+    sys_mutex_init(&h->accept_lock);
     int err = host_plan(h);
     if (err)
         goto fail;
@@ -829,6 +1070,7 @@ int host_start(const struct host_cfg *cfg, struct host **out)
              h->port, h->be->name, h->nworkers, h->cfg.board_w, h->cfg.board_h,
              h->cfg.view ? h->cfg.view : (h->cfg.board_w > h->cfg.board_h ? h->cfg.board_w : h->cfg.board_h),
              h->cfg.max_players);
+    host_log_reach(h);
     *out = h;
     return 0;
 fail:

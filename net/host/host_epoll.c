@@ -32,6 +32,7 @@
 struct ep_worker {
     int epfd;
     int evfd;
+    int listening; /* the listening socket is in epfd (not while accepts pause) */
 };
 
 /* Per connection; lock guards the rest, which a sending worker and the
@@ -100,6 +101,7 @@ static int ep_init(struct host *h)
             err = ep_add(ew->epfd, host_listen_socket(h), EPOLLIN | EPOLLEXCLUSIVE, TAG_LISTEN);
         if (err)
             return err;
+        ew->listening = 1;
     }
     return 0;
 }
@@ -166,10 +168,24 @@ static long ep_send(struct worker *w, struct conn *c, const uint8_t *buf, size_t
     return r;
 }
 
+/* The listening socket is level-triggered: while accepts pause it leaves
+ * the set, or every epoll_wait would return at once for it. */
+static void ep_listen_follow(struct worker *w)
+{
+    struct ep_worker *ew = ep_of(w);
+    int paused = core_accept_paused(w);
+    if (paused && ew->listening) {
+        epoll_ctl(ew->epfd, EPOLL_CTL_DEL, host_listen_socket(w->h), NULL);
+        ew->listening = 0;
+    } else if (!paused && !ew->listening) {
+        ew->listening = ep_add(ew->epfd, host_listen_socket(w->h), EPOLLIN | EPOLLEXCLUSIVE, TAG_LISTEN) == 0;
+    }
+}
+
 static void ep_accept(struct worker *w)
 {
     struct host *h = w->h;
-    for (int i = 0; i < ACCEPTS_PER_WAKE; i++) {
+    for (int i = 0; i < ACCEPTS_PER_WAKE && !core_accept_paused(w); i++) {
         struct sockaddr_in sa;
         socklen_t salen = sizeof sa;
         int s = accept4(host_listen_socket(h), (struct sockaddr *)&sa, &salen, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -287,6 +303,7 @@ static void ep_run(struct worker *w)
         for (int i = 0; i < n; i++)
             ep_event(w, &ev[i]);
         timeout = core_after_batch(w);
+        ep_listen_follow(w);
     }
 }
 

@@ -82,8 +82,15 @@ void host_set_backend_data(struct host *h, void *p);
  * connection, holding one reference for the receive the backend must now
  * post; or NULL when the core refused it (and closed the socket). */
 struct conn *core_on_accept(struct worker *w, sys_socket s, const char *peer);
-/* Accept failed with err: the core decides whether to back off. */
+/* Accept failed with err: out of descriptors or memory, the core refuses
+ * what waits at bounded cost and pauses accepting (host_core.c,
+ * "Accepting"). */
 void core_on_accept_error(struct worker *w, int err);
+/* 1 while accepting is paused: a backend neither posts nor waits for an
+ * accept then, and looks again after the next core_after_batch (whose
+ * timeout ends no later than the pause, and which a closing connection
+ * cuts short with a wake). */
+int core_accept_paused(struct worker *w);
 
 /* Where the next receive goes. */
 uint8_t *core_recv_space(struct conn *c, size_t *room);

@@ -181,11 +181,12 @@ static int post_accept(struct iocp_host *ih)
 }
 
 /* Keeps accept_target AcceptEx outstanding. A failure (out of sockets or
- * memory) leaves a gap that the next batch tries to fill again. */
+ * memory) pauses accepting (the core decides for how long); the gap is
+ * filled after the first batch once accepting resumes. */
 static void fill_accepts(struct worker *w)
 {
     struct iocp_host *ih = iocp_of(w->h);
-    while (!host_stopping(w->h)) {
+    while (!host_stopping(w->h) && !core_accept_paused(w)) {
         int n = atomic_load(&ih->accepts_posted);
         if (n >= ih->accept_target)
             return;

@@ -30,6 +30,7 @@ enum { OP_ACCEPT = 1, OP_WAKE, OP_RECV, OP_SEND };
 struct ur_worker {
     struct io_uring ring;
     int ring_ok;
+    int accepting; /* an accept is posted (none while accepts pause) */
     int evfd;
     uint64_t evbuf;
     struct sockaddr_in acc_addr;
@@ -82,6 +83,7 @@ static void ur_post_accept(struct worker *w)
     io_uring_prep_accept(sqe, host_listen_socket(w->h), (struct sockaddr *)&u->acc_addr, &u->acc_len,
                          SOCK_CLOEXEC);
     io_uring_sqe_set_data64(sqe, ud_make(OP_ACCEPT, 0));
+    u->accepting = 1;
 }
 
 static void ur_post_wake(struct worker *w)
@@ -160,6 +162,7 @@ static void ur_wake(struct worker *w)
 static void ur_accepted(struct worker *w, int res)
 {
     struct ur_worker *u = ur_of(w);
+    u->accepting = 0;
     if (res < 0) {
         if (res != -EINTR && res != -ECONNABORTED && res != -ECANCELED)
             core_on_accept_error(w, sys_error_from_os(-res));
@@ -170,7 +173,9 @@ static void ur_accepted(struct worker *w, int res)
         if (c)
             ur_post_recv(w, c);
     }
-    if (!host_stopping(w->h))
+    /* Out of descriptors, the next accept would fail at once: it waits
+     * until the core resumes accepting (ur_run). */
+    if (!host_stopping(w->h) && !core_accept_paused(w))
         ur_post_accept(w);
 }
 
@@ -223,6 +228,8 @@ static void ur_run(struct worker *w)
         }
         io_uring_cq_advance(&u->ring, seen);
         timeout = core_after_batch(w);
+        if (!u->accepting && !core_accept_paused(w))
+            ur_post_accept(w);
     }
 }
 

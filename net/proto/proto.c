@@ -452,6 +452,7 @@ const char *proto_strerror(int err)
     case PROTO_E_NAME: return "bad name (empty, unterminated, bad UTF-8 or control character)";
     case PROTO_E_TEXT: return "bad chat text (bad UTF-8 or control character)";
     case PROTO_E_FIELD: return "field out of range (look, why or reason)";
+    case PROTO_E_RULES: return "the host sent an invalid packet";
     }
     return "unknown protocol error";
 }

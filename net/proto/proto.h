@@ -55,6 +55,8 @@ enum proto_err {
     PROTO_E_NAME = -5,       /* a bad name[32] */
     PROTO_E_TEXT = -6,       /* bad chat text */
     PROTO_E_FIELD = -7,      /* another field out of range (look, why, reason) */
+    PROTO_E_RULES = -8,      /* a well-formed packet the rules forbid here (the
+                              * client's checks: mirror.h) */
 };
 
 struct proto_msg {

@@ -35,7 +35,14 @@ void session_start(struct session *s, uint32_t slot, const char *peer)
     s->slot = slot;
     snprintf(s->peer, sizeof s->peer, "%s", peer ? peer : "?");
     s->answered = 0;
+    s->moves = s->chat = BUCKET_FULL;
     s->why[0] = '\0';
+}
+
+static enum session_result flooding(struct session *s, uint32_t rate, const char *what)
+{
+    snprintf(s->why, sizeof s->why, "flooding: more than %u %s a second", rate, what);
+    return SESSION_BAD;
 }
 
 static enum session_result bad(struct session *s, const char *what)
@@ -77,17 +84,23 @@ static enum session_result on_login(struct session_game *g, struct session *s, c
 }
 
 /* One decoded packet. */
-static enum session_result on_msg(struct session_game *g, struct session *s, const struct proto_msg *m)
+static enum session_result on_msg(struct session_game *g, struct session *s, const struct proto_msg *m,
+                                  uint64_t now)
 {
+    const struct session_limits *l = &g->limits;
     if (m->type == CS_LOGIN)
         return on_login(g, s, m);
     if (!world_has_player(g->world, s->slot))
         return bad(s, "a packet before CS_LOGIN");
     switch (m->type) {
     case CS_MOVE:
+        if (l->moves_per_s && bucket_take(&s->moves, l->moves_per_s, l->move_burst, 1, now) != 0)
+            return flooding(s, l->moves_per_s, "moves");
         world_move(g->world, s->slot, m->u.move.dir, m->u.move.move_time);
         return SESSION_GO_ON;
     case CS_CHAT:
+        if (l->chat_bytes_per_s && bucket_take(&s->chat, l->chat_bytes_per_s, l->chat_burst, m->u.chat.len, now) != 0)
+            return flooding(s, l->chat_bytes_per_s, "chat bytes");
         world_chat(g->world, s->slot, m->u.chat.text, m->u.chat.len);
         return SESSION_GO_ON;
     case CS_LOGOUT:
@@ -97,7 +110,7 @@ static enum session_result on_msg(struct session_game *g, struct session *s, con
     return bad(s, proto_strerror(PROTO_E_TYPE)); /* the decoder lets no other type through */
 }
 
-enum session_result session_feed(struct session_game *g, struct session *s, struct reasm *rx)
+enum session_result session_feed(struct session_game *g, struct session *s, struct reasm *rx, uint64_t now_ms)
 {
     const uint8_t *pkt;
     size_t size;
@@ -107,7 +120,7 @@ enum session_result session_feed(struct session_game *g, struct session *s, stru
         struct proto_msg m;
         if (got > 0)
             got = proto_decode(PROTO_TO_HOST, pkt, size, &m);
-        r = got < 0 ? bad(s, proto_strerror(got)) : on_msg(g, s, &m);
+        r = got < 0 ? bad(s, proto_strerror(got)) : on_msg(g, s, &m, now_ms);
     }
     return r;
 }

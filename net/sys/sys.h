@@ -175,6 +175,13 @@ enum sys_udp_flag {
  * real port. The caller owns the socket and closes it with sys_close. */
 int sys_udp_open(const char *ipv4, uint16_t port, int flags, sys_socket *out, uint16_t *bound);
 
+/* This machine's IPv4 addresses that players on the LAN could reach it
+ * at: of interfaces that are up, not loopback and not link-local
+ * (169.254/16). Writes up to max of them as numeric text into out and
+ * returns how many (0 when there are none, or the OS would not say).
+ * Asks the OS only (getifaddrs; GetAdaptersAddresses): no packet is sent. */
+int sys_lan_addresses(char (*out)[SYS_ADDR_LEN], int max);
+
 /* 1 when s is a dotted IPv4 address ("127.0.0.1"), else 0. No name lookup. */
 int sys_ipv4_valid(const char *s);
 

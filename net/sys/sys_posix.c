@@ -12,6 +12,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -458,6 +460,27 @@ long sys_recvfrom(sys_socket s, void *buf, size_t len, char *ip, size_t iplen, u
     if (port != NULL)
         *port = ntohs(from.sin_port);
     return (long)n;
+}
+
+int sys_lan_addresses(char (*out)[SYS_ADDR_LEN], int max)
+{
+    struct ifaddrs *all, *a;
+    int n = 0;
+    if (getifaddrs(&all) != 0)
+        return 0;
+    for (a = all; a && n < max; a = a->ifa_next) {
+        if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET || !(a->ifa_flags & IFF_UP) ||
+            (a->ifa_flags & IFF_LOOPBACK))
+            continue;
+        const struct sockaddr_in *in = (const struct sockaddr_in *)a->ifa_addr;
+        uint32_t ip = ntohl(in->sin_addr.s_addr);
+        if ((ip >> 16) == 0xA9FE) /* 169.254/16: no DHCP answered, nobody can reach it */
+            continue;
+        inet_ntop(AF_INET, &in->sin_addr, out[n], SYS_ADDR_LEN);
+        n++;
+    }
+    freeifaddrs(all);
+    return n;
 }
 
 char **sys_utf8_argv(int *argc, char **argv)

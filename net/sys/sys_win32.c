@@ -17,6 +17,7 @@
 #include "sys_os.h"
 
 #include <mswsock.h>
+#include <iphlpapi.h>
 #include <windows.h>
 #include <shellapi.h>
 
@@ -525,6 +526,35 @@ long sys_recvfrom(sys_socket s, void *buf, size_t len, char *ip, size_t iplen, u
     if (port != NULL)
         *port = ntohs(from.sin_port);
     return (long)n;
+}
+
+int sys_lan_addresses(char (*out)[SYS_ADDR_LEN], int max)
+{
+    ULONG size = 16 * 1024;
+    IP_ADAPTER_ADDRESSES *all = NULL;
+    ULONG rc = ERROR_BUFFER_OVERFLOW;
+    ULONG flags = GAA_FLAG_SKIP_ANYCAST | GAA_FLAG_SKIP_MULTICAST | GAA_FLAG_SKIP_DNS_SERVER;
+    for (int tries = 0; tries < 3 && rc == ERROR_BUFFER_OVERFLOW; tries++) {
+        free(all);
+        all = malloc(size);
+        if (!all)
+            return 0;
+        rc = GetAdaptersAddresses(AF_INET, flags, NULL, all, &size);
+    }
+    int n = 0;
+    for (IP_ADAPTER_ADDRESSES *a = rc == NO_ERROR ? all : NULL; a && n < max; a = a->Next) {
+        if (a->OperStatus != IfOperStatusUp || a->IfType == IF_TYPE_SOFTWARE_LOOPBACK)
+            continue;
+        for (IP_ADAPTER_UNICAST_ADDRESS *u = a->FirstUnicastAddress; u && n < max; u = u->Next) {
+            const struct sockaddr_in *in = (const struct sockaddr_in *)u->Address.lpSockaddr;
+            if (in->sin_family != AF_INET || (ntohl(in->sin_addr.s_addr) >> 16) == 0xA9FE)
+                continue; /* 169.254/16: no DHCP answered, nobody can reach it */
+            inet_ntop(AF_INET, (void *)&in->sin_addr, out[n], SYS_ADDR_LEN);
+            n++;
+        }
+    }
+    free(all);
+    return n;
 }
 
 char **sys_utf8_argv(int *argc, char **argv)

@@ -181,7 +181,7 @@ static void t_growth_thousands(void)
     for (uint32_t i = 1; i <= N; i++)
         CHECK_INT(apply(&m, put(i * 2654435761u, (uint16_t)i, 0, "p")), 0);
     CHECK_INT(m.count, N);
-    CHECK(m.cap >= 2 * m.count);
+    CHECK(m.by_id.cap >= 2 * m.count);
     for (uint32_t i = 1; i <= N; i++) {
         const struct mirror_player *p = mirror_find(&m, i * 2654435761u);
         if (!p || p->x != (uint16_t)i) {
@@ -202,7 +202,7 @@ static void t_growth_thousands(void)
     }
     CHECK_INT(m.violations, 0);
     mirror_free(&m);
-    CHECK_INT(m.cap, 0);
+    CHECK_INT(m.by_id.cap, 0);
 }
 
 static void count_cb(void *ctx, const struct mirror_player *p)
