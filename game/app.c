@@ -261,7 +261,7 @@ static void on_net_event(struct app *a, const SDL_Event *e)
         return;
     }
     char msg[400];
-    conn_closed_text(&a->conn, (int)(intptr_t)e->user.data2, a->view.mirror.logged_in, msg, sizeof msg);
+    conn_closed_text(&a->conn, (int)(intptr_t)e->user.data2, e->user.data1, a->view.mirror.logged_in, msg, sizeof msg);
     end_game(a, msg);
 }
 

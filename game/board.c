@@ -277,9 +277,11 @@ static size_t collect(const struct scene *sn, struct drawn *out)
 {
     const struct layout *L = sn->L;
     size_t n = 0;
-    for (size_t i = 0; i < sn->v->npieces; i++) {
-        const struct view_piece *p = &sn->v->pieces[i];
+    for (size_t i = 0; i < sn->v->nslots; i++) {
+        const struct view_piece *p = view_piece_at(sn->v, i);
         float x, y;
+        if (!p)
+            continue;
         view_piece_pos(p, sn->now, &x, &y);
         if (x < L->origin_x - 1 || y < L->origin_y - 1 || x > L->origin_x + L->cols || y > L->origin_y + L->rows)
             continue;
@@ -417,9 +419,9 @@ static void draw_players(const struct scene *sn)
     size_t fit = (size_t)SDL_max(0, (bottom - y) / row), n = sn->v->npieces;
     size_t shown = n <= fit ? n : (fit > 0 ? fit - 1 : 0);
     const struct view_piece *me = view_me(sn->v);
-    /* Me first, then everyone else in order of arrival (id). */
-    for (size_t i = 0, k = 0; k < shown && i <= n; i++) {
-        const struct view_piece *p = i == 0 ? me : &sn->v->pieces[i - 1];
+    /* Me first, then everyone else in the order they came into view. */
+    for (size_t i = 0, k = 0; k < shown && i <= sn->v->nslots; i++) {
+        const struct view_piece *p = i == 0 ? me : view_piece_at(sn->v, i - 1);
         if (!p || (i > 0 && p == me))
             continue;
         int ry = y + (int)k * row;

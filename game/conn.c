@@ -75,9 +75,11 @@ static void lost_text(const struct conn *c, int err, char *out, size_t n)
         snprintf(out, n, "Connection lost: %s.", client_strerror(err));
 }
 
-void conn_closed_text(const struct conn *c, int err, int logged_in, char *out, size_t n)
+void conn_closed_text(const struct conn *c, int err, const char *detail, int logged_in, char *out, size_t n)
 {
-    if (logged_in)
+    if (err == PROTO_E_RULES)
+        snprintf(out, n, "The host at %s sent an invalid packet: %s.", c->target, detail ? detail : "?");
+    else if (logged_in)
         lost_text(c, err, out, n);
     else
         never_connected_text(c, err, out, n);

@@ -74,8 +74,9 @@ void conn_chat(struct conn *c, const char *text);
 
 /* The sentence for SC_LOGIN_FAIL's reason. */
 void conn_refused_text(const struct conn *c, uint8_t reason, char *out, size_t n);
-/* The sentence for the connection closing with err; logged_in tells a lost
- * game from a join that never got in. */
-void conn_closed_text(const struct conn *c, int err, int logged_in, char *out, size_t n);
+/* The sentence for the connection closing with err (detail: the rule the
+ * host broke, for PROTO_E_RULES); logged_in tells a lost game from a join
+ * that never got in. */
+void conn_closed_text(const struct conn *c, int err, const char *detail, int logged_in, char *out, size_t n);
 
 #endif

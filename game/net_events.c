@@ -68,14 +68,16 @@ static void on_packet(void *ctx, const struct proto_msg *m)
         free(copy); /* never queued: nobody else will free it */
 }
 
-static void on_closed(void *ctx, int err)
+static void on_closed(void *ctx, int err, const char *detail)
 {
     SDL_Event e;
     SDL_zero(e);
     e.type = net_event_closed;
     e.user.code = session_of(ctx);
+    e.user.data1 = detail ? SDL_strdup(detail) : NULL;
     e.user.data2 = (void *)(intptr_t)err;
-    push(&e);
+    if (push(&e) != 0)
+        SDL_free(e.user.data1);
 }
 
 int net_connect(const char *host, uint16_t port, const char *name, int timeout_ms, Sint32 session,
@@ -89,6 +91,9 @@ void net_event_free(SDL_Event *e)
 {
     if (e->type == net_event_packet) {
         free(e->user.data1);
+        e->user.data1 = NULL;
+    } else if (e->type == net_event_closed) {
+        SDL_free(e->user.data1);
         e->user.data1 = NULL;
     }
 }

@@ -7,7 +7,9 @@
  *                     the struct proto_msg (the render loop frees it with
  *                     net_event_free)
  *   net_event_closed: user.code = session, user.data2 = the error
- *                     (intptr_t; 0, a SYS_E_* or a PROTO_E_*)
+ *                     (intptr_t; 0, a SYS_E_* or a PROTO_E_*), user.data1 =
+ *                     for PROTO_E_RULES the rule the host broke (an
+ *                     SDL_strdup'd string; net_event_free frees it), else NULL
  *
  * A session number tells one connection's events from the next one's:
  * after the player leaves, late events of the old connection are dropped.

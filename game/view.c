@@ -1,10 +1,10 @@
 /*
  * The game's view: the mirror plus glides, notices and the chat log.
  *
- * Pieces sit in an array sorted by id and are found by binary search. Ids
- * come from a counter on the host, so a newcomer almost always goes at the
- * end and the insert costs nothing; a removal shifts the tail, which for
- * the few dozen pieces one player sees is cheaper than any hashing.
+ * Pieces are kept in the order they came into view (the players panel
+ * lists them so), found by id through an idmap. A removal leaves a hole
+ * that the next compaction closes, so a host that puts and removes
+ * thousands of ids in any order costs O(1) a packet on average.
  */
 #include "view.h"
 
@@ -16,11 +16,13 @@ void view_init(struct view *v)
 {
     memset(v, 0, sizeof *v);
     mirror_init(&v->mirror);
+    idmap_init(&v->at);
 }
 
 void view_free(struct view *v)
 {
     mirror_free(&v->mirror);
+    idmap_free(&v->at);
     free(v->pieces);
     view_init(v);
 }
@@ -29,26 +31,20 @@ void view_free(struct view *v)
  * Pieces
  * ====================================================================== */
 
-/* The index of id, or where it would be inserted; *found says which. */
-static size_t lower_bound(const struct view *v, uint32_t id, int *found)
+static struct view_piece *find(const struct view *v, uint32_t id)
 {
-    size_t lo = 0, hi = v->npieces;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v->pieces[mid].id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    *found = lo < v->npieces && v->pieces[lo].id == id;
-    return lo;
+    uint32_t i;
+    return idmap_get(&v->at, id, &i) ? &v->pieces[i] : NULL;
 }
 
 const struct view_piece *view_find(const struct view *v, uint32_t id)
 {
-    int found;
-    size_t i = lower_bound(v, id, &found);
-    return found ? &v->pieces[i] : NULL;
+    return find(v, id);
+}
+
+const struct view_piece *view_piece_at(const struct view *v, size_t i)
+{
+    return i < v->nslots && v->pieces[i].live ? &v->pieces[i] : NULL;
 }
 
 const struct view_piece *view_me(const struct view *v)
@@ -74,23 +70,40 @@ int view_piece_pos(const struct view_piece *p, uint64_t now_ms, float *x, float 
 
 int view_animating(const struct view *v, uint64_t now_ms)
 {
-    for (size_t i = 0; i < v->npieces; i++) {
+    for (size_t i = 0; i < v->nslots; i++) {
         const struct view_piece *p = &v->pieces[i];
-        if (p->move_ms && now_ms < p->move_ms + VIEW_GLIDE_MS)
+        if (p->live && p->move_ms && now_ms < p->move_ms + VIEW_GLIDE_MS)
             return 1;
     }
     return 0;
 }
 
+/* Closes the holes, keeping the order; done when holes are half the
+ * slots, so each removal pays for O(1) of it. */
+static void compact(struct view *v)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v->nslots; i++) {
+        if (!v->pieces[i].live)
+            continue;
+        if (n != i) {
+            v->pieces[n] = v->pieces[i];
+            idmap_put(&v->at, v->pieces[n].id, (uint32_t)n); /* a replace: no allocation */
+        }
+        n++;
+    }
+    v->nslots = n;
+}
+
 static int put_piece(struct view *v, const struct view_piece *np)
 {
-    int found;
-    size_t i = lower_bound(v, np->id, &found);
-    if (found) { /* a repeated put (a host bug): the newer data wins */
-        v->pieces[i] = *np;
+    struct view_piece *old = find(v, np->id);
+    if (old) { /* a repeated put (a host bug): the newer data wins */
+        *old = *np;
+        old->live = 1;
         return 0;
     }
-    if (v->npieces == v->cap) {
+    if (v->nslots == v->cap) {
         size_t cap = v->cap ? v->cap * 2 : 16;
         struct view_piece *p = realloc(v->pieces, cap * sizeof *p);
         if (!p)
@@ -98,20 +111,24 @@ static int put_piece(struct view *v, const struct view_piece *np)
         v->pieces = p;
         v->cap = cap;
     }
-    memmove(&v->pieces[i + 1], &v->pieces[i], (v->npieces - i) * sizeof *np);
-    v->pieces[i] = *np;
+    if (idmap_put(&v->at, np->id, (uint32_t)v->nslots) != 0)
+        return -1;
+    v->pieces[v->nslots] = *np;
+    v->pieces[v->nslots++].live = 1;
     v->npieces++;
     return 0;
 }
 
 static void remove_piece(struct view *v, uint32_t id)
 {
-    int found;
-    size_t i = lower_bound(v, id, &found);
-    if (!found)
+    uint32_t i;
+    if (!idmap_get(&v->at, id, &i))
         return;
-    memmove(&v->pieces[i], &v->pieces[i + 1], (v->npieces - i - 1) * sizeof *v->pieces);
+    idmap_del(&v->at, id);
+    v->pieces[i].live = 0;
     v->npieces--;
+    if (v->npieces < v->nslots / 2)
+        compact(v);
 }
 
 /* ======================================================================
@@ -218,11 +235,9 @@ static int on_put(struct view *v, const struct proto_msg *m, uint64_t now_ms)
 
 static int on_position(struct view *v, const struct proto_msg *m, uint64_t now_ms)
 {
-    int found;
-    size_t i = lower_bound(v, m->u.pos.id, &found);
-    if (!found)
+    struct view_piece *p = find(v, m->u.pos.id);
+    if (!p)
         return 0;
-    struct view_piece *p = &v->pieces[i];
     int ch = p->id == v->mirror.my_id ? VIEW_CH_ME : 0;
     if (p->x == m->u.pos.x && p->y == m->u.pos.y)
         return ch; /* a blocked move: the echo says it stayed put */

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "idmap.h"
 #include "mirror.h"
 #include "proto.h"
 
@@ -24,6 +25,7 @@
 
 /* A piece as drawn: the mirror's square plus where its glide started. */
 struct view_piece {
+    int live;           /* 0: the hole a removed piece left */
     uint32_t id;
     uint16_t x, y;      /* the square the host says it is on */
     float from_x, from_y; /* where it was drawn when the move arrived */
@@ -63,8 +65,13 @@ enum view_change {
 
 struct view {
     struct mirror mirror;    /* board size, my id, ordering checks */
-    struct view_piece *pieces; /* sorted by id */
-    size_t npieces, cap;
+    /* In the order they came into view. A removed piece leaves a hole
+     * (live 0) until holes are half the array, then the array closes up:
+     * whatever order the host puts and removes ids in, a packet costs O(1)
+     * on average. Iterate slots 0..nslots with view_piece_at. */
+    struct view_piece *pieces;
+    size_t npieces, nslots, cap; /* live pieces, slots used, slots allocated */
+    struct idmap at;             /* id -> slot */
     struct view_notice notices[VIEW_NOTICES]; /* oldest first */
     size_t nnotices;
     struct view_chat chat[VIEW_CHAT_LINES]; /* a ring */
@@ -83,6 +90,8 @@ int view_apply(struct view *v, const struct proto_msg *m, uint64_t now_ms);
  * Valid until the next view_apply. */
 const struct view_piece *view_find(const struct view *v, uint32_t id);
 const struct view_piece *view_me(const struct view *v);
+/* The piece in slot i (0 <= i < nslots), or NULL for a hole. */
+const struct view_piece *view_piece_at(const struct view *v, size_t i);
 
 /* Where a piece is drawn at now_ms, in squares (fractions while it glides).
  * Returns 1 while it is still gliding, else 0. */

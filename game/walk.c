@@ -40,9 +40,11 @@ int walk_plan(const struct walk *w, const struct view *v)
     if (!walls)
         return PATH_NOMEM;
     size_t n = 0;
-    for (size_t i = 0; i < v->npieces; i++)
-        if (v->pieces[i].id != me->id)
-            walls[n++] = (struct path_point){ v->pieces[i].x, v->pieces[i].y };
+    for (size_t i = 0; i < v->nslots; i++) {
+        const struct view_piece *p = view_piece_at(v, i);
+        if (p && p != me)
+            walls[n++] = (struct path_point){ p->x, p->y };
+    }
     int dir = path_first_step(v->mirror.board_w, v->mirror.board_h, walls, n, (struct path_point){ me->x, me->y },
                               w->goal);
     free(walls);

@@ -64,6 +64,7 @@ struct rec {
     size_t head, len, cap;
     int closed_calls;  /* on_closed calls: must end up 1 */
     int closed_err;
+    char closed_detail[128]; /* on_closed's detail, "" when NULL */
     int after_close;   /* callbacks after on_closed: must stay 0 */
     int on_main;       /* callbacks on the test's main thread: must stay 0 */
     int thread_moved;  /* callbacks on more than one thread: must stay 0 */
@@ -131,13 +132,14 @@ static void rec_on_packet(void *ctx, const struct proto_msg *m)
     pthread_mutex_unlock(&r->mu);
 }
 
-static void rec_on_closed(void *ctx, int err)
+static void rec_on_closed(void *ctx, int err, const char *detail)
 {
     struct rec *r = ctx;
     pthread_mutex_lock(&r->mu);
     rec_note_thread(r);
     r->closed_calls++;
     r->closed_err = err;
+    snprintf(r->closed_detail, sizeof r->closed_detail, "%s", detail ? detail : "");
     pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);
 }
@@ -546,7 +548,10 @@ static void case_move_threads(void)
     struct hp h;
     struct cl a, b;
     pthread_t t;
-    hp_start_or_abort(&h, NULL);
+    /* Threads queue moves as fast as they can: the per-player input budget
+     * is lifted. */
+    static const char *const extra[] = {"--no-input-limit", NULL};
+    hp_start_or_abort(&h, extra);
     cl_join(&a, h.port, "busy");
     cl_join(&b, h.port, "noisy");
 

@@ -47,6 +47,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* The host options of a case whose players move faster than a person. */
+static const char *const no_input_limit[] = {"--no-input-limit", NULL};
+
 /* ==== shared helpers ===================================================== */
 
 #define MAXC 32
@@ -125,11 +128,8 @@ static void check_clean(struct tc **cs, int n)
 /* Every mirror has every player on its own square, no square twice. */
 static void check_squares(struct tc *c)
 {
-    struct mirror_player ps[MAXC * 2];
-    size_t n = 0;
-    for (size_t i = 0; i < c->m.cap && n < MAXC * 2; i++)
-        if (c->m.used[i])
-            ps[n++] = c->m.players[i];
+    const struct mirror_player *ps = c->m.players;
+    size_t n = c->m.count;
     for (size_t i = 0; i < n; i++) {
         if (ps[i].x >= c->m.board_w || ps[i].y >= c->m.board_h)
             CHECK_FAIL("client %s: player %u at (%u,%u) is off the %ux%u board", c->label, ps[i].id, ps[i].x, ps[i].y,
@@ -352,7 +352,9 @@ static void case_moves_agree(void)
     struct tc *c[N];
     struct rng rng;
     char name[16];
-    hp_start_or_abort(&h, NULL);
+    /* Its players move as fast as the host echoes: the per-player input
+     * budget (tested by flood_moves and flood_chat) is lifted. */
+    hp_start_or_abort(&h, no_input_limit);
     for (int i = 0; i < N; i++) {
         snprintf(name, sizeof name, "mover%d", i);
         c[i] = tc_join(h.port, name);
@@ -981,7 +983,9 @@ static void case_malformed(void)
     struct hp h;
     struct tc *g[3];
     struct rng rng;
-    hp_start_or_abort(&h, NULL);
+    /* Its players move as fast as the host echoes: the per-player input
+     * budget (tested by flood_moves and flood_chat) is lifted. */
+    hp_start_or_abort(&h, no_input_limit);
     g[0] = tc_join(h.port, "good0");
     g[1] = tc_join(h.port, "good1");
     g[2] = tc_join(h.port, "good2");
@@ -999,7 +1003,9 @@ static void case_malformed(void)
 static void case_slow_reader(void)
 {
     enum { N = 4, INFLIGHT = 16, MAX_MOVES = 1500000 };
-    static const char *const extra[] = {"--send-bound", "16384", NULL};
+    /* The flooders move as fast as the host echoes: the per-player input
+     * budget is lifted, so that the slow reader is what the host drops. */
+    static const char *const extra[] = {"--send-bound", "16384", "--no-input-limit", NULL};
     struct hp h;
     struct tc *f[N];
     struct rng rng;
@@ -1287,7 +1293,10 @@ static void vr_check_mirrors(struct vr *v, const char *when)
 static void case_view_range(void)
 {
     enum { N = 8 };
-    static const char *const extra[] = {"--board", "64x64", "--view", "3", "--max-players", "20", NULL};
+    /* The walker steps as fast as the host echoes: the per-player input
+     * budget is lifted. */
+    static const char *const extra[] = {"--board", "64x64", "--view", "3", "--max-players", "20",
+                                        "--no-input-limit", NULL};
     struct hp h;
     struct tc *c[N];
     char name[16];
@@ -1339,7 +1348,9 @@ static void case_view_range(void)
 static void case_churn(void)
 {
     enum { ROUNDS = 300, RING = 4 };
-    static const char *const extra[] = {"--max-players", "20", NULL};
+    /* The steady players move as fast as the host echoes: the per-player
+     * input budget is lifted. */
+    static const char *const extra[] = {"--max-players", "20", "--no-input-limit", NULL};
     struct hp h;
     struct tc *s[3];
     struct tc *ring[RING] = {0};
@@ -1461,7 +1472,9 @@ static void case_reset_storm(void)
     struct hp h;
     struct tc *s[STEADY];
     struct rng rng;
-    hp_start_or_abort(&h, NULL);
+    /* Its players move as fast as the host echoes: the per-player input
+     * budget (tested by flood_moves and flood_chat) is lifted. */
+    hp_start_or_abort(&h, no_input_limit);
     s[0] = tc_join(h.port, "steady0");
     s[1] = tc_join(h.port, "steady1");
     tc_require_count(s, STEADY, STEADY, "steady clients");
