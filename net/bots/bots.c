@@ -7,13 +7,16 @@
  * u32) in move_time. The host echoes every move to its mover as
  * SC_POSITION with that move_time, so now - move_time is the round trip.
  * Each bot reassembles what it receives (reasm), decodes it (proto) and
- * keeps a mirror of the world (mirror.h), which counts ordering violations.
+ * keeps a mirror of the world (mirror.h), which checks it against the
+ * protocol as the client library does: a host that breaks a rule ends that
+ * bot's connection with "the host sent an invalid packet: ...", and the
+ * run's exit status is 1.
  *
  * A bot's life is a small state machine:
  *
  *   IDLE -> CONNECTING -> LOGGING_IN -> PLAYING -> LEAVING -> DONE
  *                 \______________\___________\_________________^
- *                   (connect failure, login failure, lost, malformed)
+ *                   (connect failure, login failure, lost, malformed, invalid)
  *
  * The run as a whole has phases: RUN (moving), SETTLE (only with --check:
  * no more moves, wait for the last echoes, compare mirrors), LEAVE
@@ -537,22 +540,39 @@ static void bot_echo(struct swarm *sw, struct bot *b, uint32_t mt, uint32_t now_
     stats_delay(&sw->st, now_ms - mt);
 }
 
-static void bot_apply_mirror(struct swarm *sw, struct bot *b, const struct proto_msg *m)
+/* The host's packet against the protocol (mirror.h), as the client
+ * library checks it: 0, or -1 when the host broke a rule (said, counted,
+ * and the bot leaves: nothing it is told can be trusted any more). */
+static int bot_apply_mirror(struct swarm *sw, struct bot *b, const struct proto_msg *m)
 {
-    int rc = mirror_apply(&b->mirror, m);
-    if (rc == -1)
-        note(sw, NOTE_ORDER, "bot %u: ordering rule broken by %s for id %u", bot_index(sw, b),
-             proto_type_name(m->type), (unsigned)msg_id(m));
-    else if (rc == -2) {
-        b->mirror.violations++; /* cannot check any more: count it, say it */
-        note(sw, NOTE_ORDER, "bot %u: out of memory for the mirror", bot_index(sw, b));
+    const char *why = NULL;
+    int answered = b->mirror.logged_in || b->mirror.fail_reason;
+    if (!answered && m->type != SC_LOGIN_OK && m->type != SC_LOGIN_FAIL) {
+        b->mirror.violations++;
+        why = "a packet before the answer to CS_LOGIN";
+    } else {
+        int rc = mirror_apply(&b->mirror, m);
+        if (rc == -2) {
+            b->mirror.violations++; /* cannot check any more: count it, say it */
+            note(sw, NOTE_ORDER, "bot %u: out of memory for the mirror", bot_index(sw, b));
+            return 0;
+        }
+        why = rc == -1 ? b->mirror.why : NULL;
     }
+    if (!why)
+        return 0;
+    note(sw, NOTE_ORDER, "bot %u: the host sent an invalid packet: %s (%s for id %u)", bot_index(sw, b), why,
+         proto_type_name(m->type), (unsigned)msg_id(m));
+    return -1;
 }
 
 /* One decoded packet. Returns -1 when the bot was closed. */
 static int bot_handle(struct swarm *sw, struct bot *b, const struct proto_msg *m, uint64_t now)
 {
-    bot_apply_mirror(sw, b, m);
+    if (bot_apply_mirror(sw, b, m) != 0) {
+        bot_close(sw, b);
+        return -1;
+    }
     switch (m->type) {
     case SC_LOGIN_OK:
         if (b->state == BOT_LOGGING_IN)

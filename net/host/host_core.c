@@ -497,11 +497,12 @@ static void core_tick(struct worker *w, uint64_t now)
  *
  * - Connections that have not logged in yet ("pending", oldest first on
  *   the pending list) must not lock players out. The table has room for
- *   every player plus a margin; when a new connection leaves fewer than
- *   pend_low_water slots free, a pending one is closed to make room, so
- *   that a player who connects while a script holds connections open gets
- *   in at once: the oldest of the address that holds the most pending
- *   connections, so that a script loses its own and not a player's.
+ *   every player plus a margin. While fewer than pend_low_water slots are
+ *   free, the address that holds the most pending connections gets no new
+ *   one (it is refused at accept, before it takes a slot), and every
+ *   connection taken closes the oldest pending one of that address: a
+ *   script that opens connections as fast as it can keeps losing its own,
+ *   and a player who connects meanwhile finds a slot and gets in at once.
  * - The login timeout closes what is still pending after login_timeout
  *   seconds (core_tick walks the pending list from its oldest end).
  * - Out of descriptors, accepting pauses: the pending connection would
@@ -567,22 +568,22 @@ static void pending_remove(struct host *h, struct conn *c)
     sys_mutex_unlock(&h->pend_lock);
 }
 
-/* pend_lock held: when free slots run low, the pending connection to close
- * to make room: the oldest of the address that holds the most pending
- * connections (a script's, not a player's who is logging in). The first
+/* pend_lock held: who holds the pending connections. *top_count is how
+ * many the address holding the most has, *src_count how many src has; the
+ * return is the oldest of the top address (NULL: none pending). The first
  * PEND_SOURCES addresses are counted; the rest only ever lose their
  * oldest as the list's oldest. */
 #define PEND_SOURCES 32
-static struct conn *pending_victim(struct host *h, uint32_t free_slots)
+static struct conn *pending_scan(struct host *h, uint32_t src, uint32_t *top_count, uint32_t *src_count)
 {
-    if (free_slots >= h->pend_low_water || !h->pend_head)
-        return NULL;
     struct pend_source {
         uint32_t src, count;
         struct conn *oldest;
     } seen[PEND_SOURCES];
     int nseen = 0, top = -1;
+    *src_count = 0;
     for (struct conn *p = h->pend_head; p; p = p->pend_next) {
+        *src_count += p->src == src;
         int k = 0;
         while (k < nseen && seen[k].src != p->src)
             k++;
@@ -594,7 +595,8 @@ static struct conn *pending_victim(struct host *h, uint32_t free_slots)
         if (++seen[k].count > (top < 0 ? 0 : seen[top].count))
             top = k;
     }
-    return seen[top].oldest;
+    *top_count = top < 0 ? 0 : seen[top].count;
+    return top < 0 ? NULL : seen[top].oldest;
 }
 
 /* Closes v if it is still the connection of generation gen. */
@@ -606,11 +608,31 @@ static void conn_close_gen(struct host *h, struct conn *v, uint32_t gen, const c
     sys_mutex_unlock(&h->world_lock);
 }
 
-/* The new connection c joins the pending list, and makes room if needed. */
+/* With free slots running low, a new connection from the address that
+ * holds the most pending connections is not taken at all (1): it would
+ * only push out one of its own. */
+static int pending_refuse(struct host *h, uint32_t src)
+{
+    sys_mutex_lock(&h->free_lock);
+    int low = h->nfree < h->pend_low_water;
+    sys_mutex_unlock(&h->free_lock);
+    if (!low)
+        return 0;
+    uint32_t top, mine;
+    sys_mutex_lock(&h->pend_lock);
+    pending_scan(h, src, &top, &mine);
+    sys_mutex_unlock(&h->pend_lock);
+    return mine > 0 && mine >= top;
+}
+
+/* The new connection c joins the pending list; when free slots run low, it
+ * makes room by closing the oldest pending connection of the address that
+ * holds the most. */
 static void pending_admit(struct host *h, struct conn *c, uint32_t free_slots)
 {
+    uint32_t top, mine;
     sys_mutex_lock(&h->pend_lock);
-    struct conn *v = pending_victim(h, free_slots);
+    struct conn *v = free_slots < h->pend_low_water ? pending_scan(h, c->src, &top, &mine) : NULL;
     uint32_t vgen = v ? atomic_load(&v->gen) : 0;
     c->pending = 1;
     c->pend_next = NULL;
@@ -630,6 +652,13 @@ struct conn *core_on_accept(struct worker *w, sys_socket s, const char *peer)
 {
     struct host *h = w->h;
     tl_worker = w;
+    uint32_t src = peer_ipv4(peer);
+    if (pending_refuse(h, src)) {
+        host_log("refusing a connection from %s: its address holds the most connections that have not logged in",
+                 peer);
+        refuse_connection(s);
+        return NULL;
+    }
     sys_mutex_lock(&h->free_lock);
     struct conn *c = h->free_list;
     if (c) {
@@ -650,7 +679,7 @@ struct conn *core_on_accept(struct worker *w, sys_socket s, const char *peer)
     /* Output is already coalesced per batch: Nagle would only add delay. */
     sys_set_nodelay(s);
     c->sock = s;
-    c->src = peer_ipv4(peer);
+    c->src = src;
     session_start(&c->ses, c->slot, peer);
     reasm_init(&c->rx);
     c->linger = 0;

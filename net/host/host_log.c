@@ -83,12 +83,17 @@ static void format_count(uint64_t n, char *out, size_t len)
     out[o] = '\0';
 }
 
-/* Lock held. A full ring drops the line (counted). */
-static void ring_put(const char *line)
+/* Lock held. A full ring drops the line (counted), except a fold line,
+ * which says how many lines there were and so takes the oldest line's
+ * place instead. */
+static void ring_put(const char *line, int fold)
 {
     if (lg.count == RING_LINES) {
         lg.dropped++;
-        return;
+        if (!fold)
+            return;
+        lg.head = (lg.head + 1) % RING_LINES;
+        lg.count--;
     }
     snprintf(lg.ring[(lg.head + lg.count) % RING_LINES], LINE_MAX_LEN, "%s", line);
     lg.count++;
@@ -103,7 +108,7 @@ static void shape_close(struct shape *s)
         sys_time_of_day(stamp, sizeof stamp);
         snprintf(line, sizeof line, "%s ... and %s more like \"%.200s\" in %d s", stamp, n, s->example,
                  FOLD_MS / 1000);
-        ring_put(line);
+        ring_put(line, 1);
     }
     s->seen = 0;
 }
@@ -248,7 +253,7 @@ void host_log(const char *fmt, ...)
         return;
     }
     if (!lg.stop && shape_admit(text, sys_now_ms())) {
-        ring_put(line);
+        ring_put(line, 0);
         sys_cond_signal(&lg.wake);
     }
     sys_mutex_unlock(&lg.lock);

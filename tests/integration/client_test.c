@@ -27,6 +27,16 @@
  *                     before CS_LOGOUT
  *   fake_bad_stream   bytes that break the protocol -> on_closed(PROTO_E_*)
  *   fake_stop_early   client_stop before SC_LOGIN_OK sends no CS_LOGOUT
+ *   fake_rules        well-formed packets a host must never send (a 0x0
+ *                     board, a second SC_LOGIN_OK, a piece off the board or
+ *                     on another's square, ids never put, more players than
+ *                     max_players...): each ends the connection with
+ *                     PROTO_E_RULES and names the rule
+ *   fake_flood        150,000 SC_PUT_PLAYER with descending ids: the client
+ *                     keeps up (O(1) a packet) and stops at max_players; a
+ *                     host that floods and then closes is seen closing
+ *   fake_bots         `pawnparty bots` against a host that breaks a rule:
+ *                     it says so and exits 1
  *   discovery_find    an in-process responder is found with its fields
  *   discovery_garbage garbage datagrams get no answer; it keeps answering
  *   discovery_two     two responders on one port (SO_REUSEPORT)
@@ -886,6 +896,205 @@ static void case_fake_bad_stream(void)
     }
 }
 
+/* ==== a host that breaks the rules ========================================== */
+
+#define RULE_MSGS 6
+
+struct rule_case {
+    const char *what;   /* the rule, as the client names it */
+    struct proto_msg m[RULE_MSGS];
+    int n;
+};
+
+#define OK(id, x, y, w, h, maxp) {.type = SC_LOGIN_OK, .u.login_ok = {id, x, y, w, h, 8, maxp}}
+#define PUT(id, x, y) {.type = SC_PUT_PLAYER, .u.put = {id, x, y, 0, PUT_VIEW, "p"}}
+#define SELF(id, x, y) {.type = SC_PUT_PLAYER, .u.put = {id, x, y, 0, PUT_JOINED, "rules"}}
+#define POS(id, x, y) {.type = SC_POSITION, .u.pos = {id, x, y, 0}}
+
+static const struct rule_case rule_cases[] = {
+    {"SC_LOGIN_OK with a board of no squares", {OK(1, 0, 0, 0, 0, 10)}, 1},
+    {"SC_LOGIN_OK with max_players 0", {OK(1, 0, 0, 8, 8, 0)}, 1},
+    {"SC_LOGIN_OK with a square off the board", {OK(1, 9, 0, 8, 8, 10)}, 1},
+    {"a packet before the answer to CS_LOGIN", {PUT(2, 1, 1)}, 1},
+    {"a second SC_LOGIN_OK", {OK(1, 0, 0, 8, 8, 10), SELF(1, 0, 0), OK(1, 0, 0, 8, 8, 10)}, 3},
+    {"SC_PUT_PLAYER off the board", {OK(1, 0, 0, 8, 8, 10), SELF(1, 0, 0), PUT(2, 8, 3)}, 3},
+    {"SC_PUT_PLAYER on another player's square", {OK(1, 0, 0, 8, 8, 10), SELF(1, 0, 0), PUT(2, 0, 0)}, 3},
+    {"SC_PUT_PLAYER for an id it has put already", {OK(1, 0, 0, 8, 8, 10), SELF(1, 0, 0), PUT(2, 1, 1), PUT(2, 2, 2)}, 4},
+    {"more players than max_players", {OK(1, 0, 0, 8, 8, 2), SELF(1, 0, 0), PUT(2, 1, 1), PUT(3, 2, 2)}, 4},
+    {"SC_POSITION for an id never put", {OK(1, 0, 0, 8, 8, 10), SELF(1, 0, 0), POS(5, 1, 1)}, 3},
+    {"SC_POSITION off the board", {OK(1, 0, 0, 8, 8, 10), SELF(1, 0, 0), POS(1, 0, 8)}, 3},
+    {"SC_POSITION onto another player's square", {OK(1, 0, 0, 8, 8, 10), SELF(1, 0, 0), PUT(2, 1, 0), POS(1, 1, 0)}, 4},
+    {"SC_CHAT from an id never put", {OK(1, 0, 0, 8, 8, 10), SELF(1, 0, 0), {.type = SC_CHAT, .u.chat = {9, 2, "hi"}}}, 3},
+    {"SC_REMOVE_PLAYER for an id it does not have", {OK(1, 0, 0, 8, 8, 10), SELF(1, 0, 0),
+                                                     {.type = SC_REMOVE_PLAYER, .u.remove = {4, REMOVE_LEFT}}}, 3},
+};
+
+static void case_fake_rules(void)
+{
+    for (size_t i = 0; i < sizeof rule_cases / sizeof rule_cases[0]; i++) {
+        const struct rule_case *rc = &rule_cases[i];
+        struct fake f;
+        struct cl a;
+        uint8_t bytes[RULE_MSGS * PROTO_MAX_PACKET];
+        size_t n = 0;
+        int err = 0;
+        for (int k = 0; k < rc->n; k++)
+            n += put_msg(bytes + n, &rc->m[k]);
+        fake_listen(&f);
+        REQUIRE_INT(cl_start(&a, f.port, "rules"), 0);
+        fake_accept(&f);
+        fake_expect_login(&f, "rules");
+        fake_send(&f, bytes, n);
+        if (!rec_wait_closed(&a.r, it_ms(3000), &err)) {
+            CHECK_FAIL("%s: the client did not end the connection", rc->what);
+        } else {
+            if (err != PROTO_E_RULES)
+                CHECK_FAIL("%s: on_closed(%d \"%s\"), expected PROTO_E_RULES", rc->what, err, client_strerror(err));
+            if (strcmp(a.r.closed_detail, rc->what) != 0)
+                CHECK_FAIL("on_closed's detail is \"%s\", expected \"%s\"", a.r.closed_detail, rc->what);
+        }
+        /* What came before the broken rule was delivered; nothing after. */
+        CHECK_INT(rec_count(&a.r), (size_t)(rc->n - 1));
+        uint8_t byte;
+        CHECK_INT(fake_read(&f, &byte, 1), SYS_E_CLOSED); /* the client closed its end */
+        cl_stop(&a, PROTO_E_RULES);
+        fake_close(&f);
+    }
+}
+
+/* The host's side of a flood: SC_LOGIN_OK for a 65535 x 65535 board and
+ * 65535 players, the player itself, then count SC_PUT_PLAYER with
+ * descending ids on squares of their own, in big sends. */
+struct flood_host {
+    struct fake f;
+    uint32_t count;
+    int close_after; /* close the connection when all are sent */
+    pthread_t t;
+};
+
+static void *flood_host_main(void *arg)
+{
+    struct flood_host *fh = arg;
+    static uint8_t buf[1000 * 44];
+    struct proto_msg ok = {.type = SC_LOGIN_OK, .u.login_ok = {1, 0, 0, 65535, 65535, 8, 65535}};
+    struct proto_msg self = {.type = SC_PUT_PLAYER, .u.put = {1, 0, 0, 0, PUT_JOINED, "flooded"}};
+    size_t n = put_msg(buf, &ok);
+    n += put_msg(buf + n, &self);
+    for (uint32_t i = 0; i < fh->count; i++) {
+        uint32_t id = 2000000 - i;
+        struct proto_msg m = {.type = SC_PUT_PLAYER,
+                              .u.put = {id, (uint16_t)(1 + i % 65534), (uint16_t)(1 + i / 65534), 0, PUT_VIEW, "x"}};
+        n += put_msg(buf + n, &m);
+        if (n + 44 > sizeof buf || i + 1 == fh->count) {
+            /* The client stops reading once it has ended the connection. */
+            for (size_t off = 0; off < n;) {
+                long r = sys_send(fh->f.s, buf + off, n - off);
+                if (r <= 0)
+                    return NULL;
+                off += (size_t)r;
+            }
+            n = 0;
+        }
+    }
+    if (fh->close_after)
+        sys_shutdown(fh->f.s);
+    return NULL;
+}
+
+static void case_fake_flood(void)
+{
+    /* Past max_players: the client refuses the 65,535th other player. */
+    struct flood_host fh = {.count = 150000};
+    struct cl a;
+    int err = 0;
+    fake_listen(&fh.f);
+    REQUIRE_INT(cl_start(&a, fh.f.port, "flooded"), 0);
+    fake_accept(&fh.f);
+    fake_expect_login(&fh.f, "flooded");
+    uint64_t t0 = sys_now_ms();
+    REQUIRE_INT(pthread_create(&fh.t, NULL, flood_host_main, &fh), 0);
+    if (!rec_wait_closed(&a.r, it_ms(10000), &err))
+        CHECK_FAIL("150,000 descending puts: the client did not end the connection within %d ms", it_ms(10000));
+    check_note("the client refused the flood after %llu ms: %s", (unsigned long long)(sys_now_ms() - t0),
+               a.r.closed_detail);
+    CHECK_INT(err, PROTO_E_RULES);
+    CHECK_STR(a.r.closed_detail, "more players than max_players");
+    CHECK_INT(rec_count(&a.r), 65535 + 1); /* SC_LOGIN_OK, itself and 65,534 others */
+    sys_shutdown(fh.f.s);
+    pthread_join(fh.t, NULL);
+    cl_stop(&a, PROTO_E_RULES);
+    fake_close(&fh.f);
+
+    /* Within max_players, then the host closes: seen within 10 s. */
+    struct flood_host fh2 = {.count = 60000, .close_after = 1};
+    struct cl b;
+    fake_listen(&fh2.f);
+    REQUIRE_INT(cl_start(&b, fh2.f.port, "flooded"), 0);
+    fake_accept(&fh2.f);
+    fake_expect_login(&fh2.f, "flooded");
+    t0 = sys_now_ms();
+    REQUIRE_INT(pthread_create(&fh2.t, NULL, flood_host_main, &fh2), 0);
+    if (!rec_wait_closed(&b.r, it_ms(10000), &err))
+        CHECK_FAIL("60,000 puts then a close: no on_closed within %d ms", it_ms(10000));
+    else
+        CHECK_INT(err, SYS_E_CLOSED);
+    check_note("60,000 puts and the close took %llu ms to come through", (unsigned long long)(sys_now_ms() - t0));
+    CHECK_INT(rec_count(&b.r), 60000 + 2);
+    pthread_join(fh2.t, NULL);
+    cl_stop(&b, SYS_E_CLOSED);
+    fake_close(&fh2.f);
+}
+
+/* The bots against a host that puts a piece off the board. The host is
+ * a thread of this program that accepts one bot, answers its login with
+ * the broken rule and waits for the bot to go. */
+struct rule_host {
+    struct fake f;
+    pthread_t t;
+    int served;
+};
+
+static void *rule_host_main(void *arg)
+{
+    struct rule_host *rh = arg;
+    uint8_t buf[3 * PROTO_MAX_PACKET], login[36];
+    if (sys_wait_readable(rh->f.lis, 20000) != 1 || sys_accept_now(rh->f.lis, &rh->f.s) != 0)
+        return NULL;
+    sys_set_nonblock(rh->f.s, 0);
+    if (sys_wait_readable(rh->f.s, 10000) != 1 || sys_recv(rh->f.s, login, sizeof login) <= 0)
+        return NULL;
+    struct proto_msg ok = {.type = SC_LOGIN_OK, .u.login_ok = {1, 0, 0, 8, 8, 8, 10}};
+    struct proto_msg self = {.type = SC_PUT_PLAYER, .u.put = {1, 0, 0, 0, PUT_JOINED, "bot"}};
+    struct proto_msg off = {.type = SC_PUT_PLAYER, .u.put = {2, 8, 0, 0, PUT_VIEW, "ghost"}};
+    size_t n = proto_encode(&ok, buf);
+    n += (size_t)proto_encode(&self, buf + n);
+    n += (size_t)proto_encode(&off, buf + n);
+    (void)sys_send(rh->f.s, buf, n);
+    rh->served = 1;
+    sys_wait_readable(rh->f.s, 10000); /* until the bot closes */
+    return NULL;
+}
+
+static void case_fake_bots(void)
+{
+    struct rule_host rh = {0};
+    fake_listen(&rh.f);
+    REQUIRE_INT(pthread_create(&rh.t, NULL, rule_host_main, &rh), 0);
+    char addr[32];
+    static char out[16384];
+    snprintf(addr, sizeof addr, "127.0.0.1:%u", (unsigned)rh.f.port);
+    const char *const args[] = {"bots", addr, "--count", "1", "--seconds", "2", NULL};
+    int code = it_run_tool(args, it_ms(20000), out, sizeof out);
+    pthread_join(rh.t, NULL);
+    fake_close(&rh.f);
+    CHECK(rh.served);
+    CHECK_INT(code, 1);
+    if (!strstr(out, "the host sent an invalid packet: SC_PUT_PLAYER off the board")) {
+        CHECK_FAIL("the bots did not say what the host broke");
+        proc_print_tail("bots output", out, 20);
+    }
+}
+
 static void case_fake_stop_early(void)
 {
     struct fake f;
@@ -1173,6 +1382,9 @@ static const struct check_case cases[] = {
     {"fake_stream", case_fake_stream},
     {"fake_bad_stream", case_fake_bad_stream},
     {"fake_stop_early", case_fake_stop_early},
+    {"fake_rules", case_fake_rules},
+    {"fake_flood", case_fake_flood},
+    {"fake_bots", case_fake_bots},
     {"discovery_find", case_discovery_find},
     {"discovery_garbage", case_discovery_garbage},
     {"discovery_two", case_discovery_two},

@@ -10,7 +10,8 @@
  * hosts it started, shows and keeps their logs, and exits 1.
  *
  * Every wait has a timeout. Timeouts are scaled by it_ms() for slow builds
- * (ASan, TSan) and by the environment variable PAWN_ITEST_SLOW.
+ * (ASan, TSan), for a Windows host under Wine, and by the environment
+ * variable PAWN_ITEST_SLOW.
  */
 #ifndef PAWN_TESTS_HARNESS_H
 #define PAWN_TESTS_HARNESS_H
@@ -84,6 +85,12 @@ struct hp {
  * it (kept on failure).
  */
 int hp_start(struct hp *h, uint16_t port, const char *const *extra);
+/* hp_start on a free port with the host's stderr (its log) a pipe whose
+ * reading end, nonblocking, goes to *log_fd: for a case that reads the
+ * log as slowly as a slow terminal would. hp_log and the sanitizer check
+ * read the log file and so cannot be used on such a host: stop it with
+ * hp_stop and hp_cleanup. */
+int hp_start_piped_log(struct hp *h, const char *const *extra, int *log_fd);
 /* hp_start on a free port, where a host that does not listen ends the
  * case (its exit status and log are shown). */
 void hp_start_or_abort(struct hp *h, const char *const *extra);

@@ -43,6 +43,12 @@ foreach(c ${PAWN_ITEST_CASES})
     COMMAND itest --host "${PAWN_WINE_PROGRAM} ${PAWN_WIN_EXE}" --backend iocp --case ${c})
   list(APPEND pawn_wine_tests it_iocp_${c})
 endforeach()
+# The attacks on the host (tests/integration/attack.c) against the IOCP host.
+foreach(c ${PAWN_ATTACK_CASES})
+  add_test(NAME attack_iocp_${c}
+    COMMAND attack --host "${PAWN_WINE_PROGRAM} ${PAWN_WIN_EXE}" --backend iocp --case ${c})
+  list(APPEND pawn_wine_tests attack_iocp_${c})
+endforeach()
 add_test(NAME wine_cross_linux_bots_windows_host
   COMMAND sh ${pawn_wine_dir}/cross_bots.sh windows-host ${PAWN_WINE_PROGRAM} ${PAWN_WIN_EXE} $<TARGET_FILE:pawnparty>)
 add_test(NAME wine_cross_windows_bots_linux_host
