@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # The I/O models side by side: the course's ramp (build/stress) against our
-# host (each backend) and every peer in bench/, in two worlds, in one run.
-# Writes docs/bench.md (the table) and docs/bench/*.png (the plots).
+# host (each backend; paced by load, as it runs by default, and with
+# --send-tick-ms 0, a send at the end of every batch) and every peer in
+# bench/, in three worlds, in one run. Writes docs/bench.md (the table) and
+# docs/bench/*.png (the plots: dummies, own-echo and seen-by-others delay).
 #
-#   bench/run.sh [SECONDS_PER_RUN]      (default 45)
+#   bench/run.sh [SECONDS_PER_RUN] [ROUNDS]      (defaults 45 and 2)
 #
-# Host and tester share this machine. Runs are interleaved world by world so
-# that the machine's noise falls on every server alike; each figure is one
-# run, so read differences under ~20% as noise (docs/bench.md says more).
+# Host and tester share this machine. Each world runs every server ROUNDS
+# times, the order reversed every other round (host, libuv, libuv, host),
+# so that the machine's drift falls on every server alike; the table shows
+# every round and the best.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PAWNPARTY_DISCOVERY_ADDR=127.0.0.1
 export PAWNPARTY_DISCOVERY_PORT=$((20000 + $$ % 20000))
 secs=${1:-45}
+rounds=${2:-2}
 b=${PAWN_BUILD:-build}
 for t in pawnparty stress peer_threads peer_select peer_uv; do
     [ -x "$b/$t" ] || { echo "bench/run.sh: $b/$t is missing: run ./build.sh build first" >&2; exit 2; }
@@ -26,7 +30,7 @@ trap 'rm -rf "$tmp"' EXIT
 servers=(
     "host io_uring|$b/pawnparty host --headless --backend uring"
     "host epoll|$b/pawnparty host --headless --backend epoll"
-    "host io_uring, send tick 20 ms|$b/pawnparty host --headless --backend uring --send-tick-ms 20"
+    "host io_uring, --send-tick-ms 0|$b/pawnparty host --headless --backend uring --send-tick-ms 0"
     "peer libuv|$b/peer_uv"
     "peer thread per client|$b/peer_threads"
     "peer select()|$b/peer_select"
@@ -61,52 +65,71 @@ results=$tmp/results
 : >"$results"
 for w in "${worlds[@]}"; do
     IFS='|' read -r wname wopts wmax wmove <<<"$w"
-    for s in "${servers[@]}"; do
-        IFS='|' read -r sname scmd <<<"$s"
-        tag="$(slug "$wname")-$(slug "$sname")"
-        # shellcheck disable=SC2086
-        start_server $scmd $wopts || { echo "$wname|$sname|-|-|-" >>"$results"; continue; }
-        "$b/stress" "127.0.0.1:$srv_port" --max "$wmax" --move-ms "$wmove" --ramp-ms 2 --seconds "$secs" --quiet \
-            --csv "$out/$tag.csv" --png "$out/$tag.png" >"$tmp/stress.out" 2>&1 || true
-        kill -TERM "$srv_pid" 2>/dev/null || true
-        wait "$srv_pid" 2>/dev/null || true
-        at50=$(sed -n 's/.*max held at mean delay <= 50 ms: \([0-9]*\).*/\1/p' "$tmp/stress.out" | head -1)
-        held=$(sed -n 's/.*max held \([0-9]*\) dummies for a full second.*/\1/p' "$tmp/stress.out" | head -1)
-        echo "$wname|$sname|${at50:-0}|${held:-0}|$tag" >>"$results"
-        echo "bench: $wname / $sname: held ${held:-?} (at mean <= 50 ms: ${at50:-?})" >&2
+    for round in $(seq "$rounds"); do
+        order=("${servers[@]}")
+        if [ $((round % 2)) -eq 0 ]; then
+            order=()
+            for ((k = ${#servers[@]} - 1; k >= 0; k--)); do order+=("${servers[$k]}"); done
+        fi
+        for s in "${order[@]}"; do
+            IFS='|' read -r sname scmd <<<"$s"
+            tag="$(slug "$wname")-$(slug "$sname")-$round"
+            # shellcheck disable=SC2086
+            start_server $scmd $wopts || { echo "$wname|$sname|$round|-|-|-|-|-" >>"$results"; continue; }
+            "$b/stress" "127.0.0.1:$srv_port" --max "$wmax" --move-ms "$wmove" --ramp-ms 2 --seconds "$secs" \
+                --quiet --csv "$out/$tag.csv" --png "$out/$tag.png" >"$tmp/stress.out" 2>&1 || true
+            kill -TERM "$srv_pid" 2>/dev/null || true
+            wait "$srv_pid" 2>/dev/null || true
+            line=$(grep 'max held at mean delay' "$tmp/stress.out" | head -1)
+            at=$(echo "$line" | sed -n 's/.*): \([0-9]*\) dummies.*/\1/p')
+            own=$(echo "$line" | sed -n 's/.*own echo \([0-9.-]*\) ms.*/\1/p')
+            seen=$(echo "$line" | sed -n 's/.*seen by others \([0-9.-]*\) ms).*/\1/p')
+            held=$(sed -n 's/.*max held \([0-9]*\) dummies for a full second.*/\1/p' "$tmp/stress.out" | head -1)
+            per=$(sed -n 's/.*(\([0-9.]*\) a send).*/\1/p' "$tmp/srv.err" | tail -1)
+            echo "$wname|$sname|$round|${at:-0}|${own:--}|${seen:--}|${held:-0}|${per:--}|$tag" >>"$results"
+            echo "bench: $wname / $sname / round $round: held ${at:-?} (own ${own:-?} ms, seen ${seen:-?} ms)," \
+                "${held:-?} at any delay, ${per:--} packets a send" >&2
+        done
     done
 done
 
 # ---- docs/bench.md -------------------------------------------------------------
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+best() { # world server -> the best held over the rounds
+    awk -F'|' -v w="$1" -v s="$2" '$1 == w && $2 == s && $4 + 0 > m {m = $4 + 0} END {print m + 0}' "$results"
+}
 {
     echo "# The I/O models side by side"
     echo
-    echo "Made by \`bench/run.sh $secs\` on $(date -u +%Y-%m-%d): $(nproc) cores ($cpu),"
+    echo "Made by \`bench/run.sh $secs $rounds\` on $(date -u +%Y-%m-%d): $(nproc) cores ($cpu),"
     echo "$(free -g | awk '/Mem:/ {print $2}') GB, Linux $(uname -r). Host (or peer) and tester share"
     echo "these cores. Each server gets the course's ramp from \`build/stress\`"
-    echo "(a dummy every 2 ms while the mean delay is under 100 ms, shedding above"
-    echo "150 ms; each dummy moves once a second) for $secs s. **Held** is the most"
-    echo "dummies logged in for a full second whose mean echo delay was 50 ms or"
-    echo "less. One run per cell: differences under about 20% are noise on this"
-    echo "machine. What limits each design, and what would lift it:"
-    echo "[performance.md](performance.md)."
+    echo "(a dummy every 2 ms while the mean own-echo delay is under 100 ms,"
+    echo "shedding above 150 ms) for $secs s, $rounds times, in interleaved order."
+    echo "**Held** is the most dummies logged in for a full second in which the"
+    echo "mean delay of a mover's own echo was 50 ms or less **and** the mean"
+    echo "delay with which the other dummies saw its moves was 100 ms or less;"
+    echo "the two delays are those of that second. Packets a send: the host's"
+    echo "count over the whole run (the peers do not count). What limits each"
+    echo "design, and what would lift it: [performance.md](performance.md)."
     echo
     for w in "${worlds[@]}"; do
         IFS='|' read -r wname wopts wmax wmove <<<"$w"
-        uv=$(awk -F'|' -v w="$wname" '$1 == w && $2 == "peer libuv" {print $3}' "$results")
+        uv=$(best "$wname" "peer libuv")
         echo "## $wname world: \`$wopts\`, a move every $wmove ms, at most $wmax dummies"
         echo
-        echo "| server | held at mean <= 50 ms | vs libuv | most held at any delay | plot |"
-        echo "|---|---|---|---|---|"
-        while IFS='|' read -r rw rs r50 rheld rtag; do
-            [ "$rw" = "$wname" ] || continue
+        echo "| server | round | held | own echo ms | seen by others ms | vs libuv (best) | held at any delay | packets a send | plot |"
+        echo "|---|---|---|---|---|---|---|---|---|"
+        for s in "${servers[@]}"; do
+            IFS='|' read -r sname _ <<<"$s"
+            b_here=$(best "$wname" "$sname")
             ratio=-
-            if [ -n "$uv" ] && [ "$uv" -gt 0 ] 2>/dev/null && [ "$r50" != "-" ]; then
-                ratio=$(awk -v a="$r50" -v b="$uv" 'BEGIN {printf "%.2fx", a / b}')
-            fi
-            echo "| $rs | $r50 | $ratio | $rheld | [png](bench/$rtag.png) |"
-        done <"$results"
+            [ "$uv" -gt 0 ] && ratio=$(awk -v a="$b_here" -v b="$uv" 'BEGIN {printf "%.2fx", a / b}')
+            while IFS='|' read -r rw rs rr rat rown rseen rheld rper rtag; do
+                [ "$rw" = "$wname" ] && [ "$rs" = "$sname" ] || continue
+                echo "| $rs | $rr | $rat | $rown | $rseen | $ratio | $rheld | $rper | [png](bench/$rtag.png) |"
+            done <"$results"
+        done
         echo
     done
 } >docs/bench.md.new

@@ -97,6 +97,7 @@ static int parse_host_args(int argc, char **argv, struct host_cfg *cfg, int *hea
             if ((v = sys_parse_num(val, 0, 1000)) < 0)
                 return usage_error("--send-tick-ms needs a number of milliseconds 0..1000, not '%s'", val);
             cfg->send_tick_ms = (uint32_t)v;
+            cfg->send_tick_fixed = 1;
         } else if (strcmp(opt, "--login-timeout") == 0) {
             if ((v = sys_parse_num(val, 1, 3600)) < 0)
                 return usage_error("--login-timeout needs a number of seconds 1..3600, not '%s'", val);

@@ -41,11 +41,11 @@
 static void usage(FILE *f)
 {
     fputs("usage: stress HOST[:PORT] [--max N] [--ramp-ms MS] [--seconds S] [--move-ms MS]\n"
-          "              [--add-below-ms MS] [--stop-above-ms MS] [--limit-ms MS] [--shed-ms MS]\n"
-          "              [--procs P] [--csv FILE] [--png FILE] [--window] [--quiet]\n"
+          "              [--add-below-ms MS] [--stop-above-ms MS] [--limit-ms MS] [--seen-limit-ms MS]\n"
+          "              [--shed-ms MS] [--procs P] [--csv FILE] [--png FILE] [--window] [--quiet]\n"
           "       stress --verify-png FILE\n"
           "defaults: --max 1000 --ramp-ms 50 --seconds 60 --move-ms 1000 --add-below-ms 100\n"
-          "          --stop-above-ms 150 --limit-ms 50 --shed-ms 500 --procs 1\n",
+          "          --stop-above-ms 150 --limit-ms 50 --seen-limit-ms 100 --shed-ms 500 --procs 1\n",
           f);
 }
 
@@ -109,6 +109,7 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
         { "--add-below-ms", &o->add_below_ms, NULL, 0, 600000 },
         { "--stop-above-ms", &o->stop_above_ms, NULL, 0, 600000 },
         { "--limit-ms", &o->limit_ms, NULL, 0, 600000 },
+        { "--seen-limit-ms", &o->seen_limit_ms, NULL, 0, 600000 },
         { "--shed-ms", &o->shed_ms, NULL, 1, 600000 },
         { "--procs", &o->procs, NULL, 1, STRESS_MAX_PROCS },
     };
@@ -121,6 +122,7 @@ static int parse_opts(int argc, char **argv, struct stress_opts *o)
     o->add_below_ms = 100;
     o->stop_above_ms = 150;
     o->limit_ms = 50;
+    o->seen_limit_ms = 100;
     o->shed_ms = 500;
     o->procs = 1;
     for (int i = 1; i < argc; i++) {
@@ -185,6 +187,7 @@ struct agg {
     struct stress_point *pts;
     uint32_t npts;
     uint32_t held, held_at_limit, peak_end;
+    double limit_mean, limit_seen; /* the delays of the second held_at_limit came from */
 };
 
 static double hist_p99(const uint32_t *hist, uint64_t n)
@@ -205,6 +208,8 @@ static void sec_merge(struct stress_sec *a, const struct stress_sec *s)
     a->dmax += s->dmax;
     a->echoes += s->echoes;
     a->delay_sum_ms += s->delay_sum_ms;
+    a->seen += s->seen;
+    a->seen_sum_ms += s->seen_sum_ms;
     a->pkts_in += s->pkts_in;
     a->pkts_out += s->pkts_out;
     a->fails += s->fails;
@@ -220,35 +225,44 @@ static void agg_emit(struct agg *g, uint32_t t)
     const struct stress_sec *s = &g->secs[t];
     double mean = s->echoes ? (double)s->delay_sum_ms / (double)s->echoes : -1;
     double p99 = s->echoes ? hist_p99(s->hist, s->echoes) : -1;
+    double seen = s->seen ? (double)s->seen_sum_ms / (double)s->seen : -1;
+    char mean_s[16] = "-", p99_s[16] = "-", seen_s[16] = "-";
+    if (s->echoes) {
+        snprintf(mean_s, sizeof mean_s, "%.1f", mean);
+        snprintf(p99_s, sizeof p99_s, "%.0f", p99);
+    }
+    if (s->seen)
+        snprintf(seen_s, sizeof seen_s, "%.1f", seen);
 
     if (!g->o->quiet) {
-        if (s->echoes)
-            printf("stress: t=%us dummies=%u mean_ms=%.1f p99_ms=%.0f in/s=%llu out/s=%llu fails=%llu dropped=%llu\n",
-                   (unsigned)t, (unsigned)s->dummies, mean, p99, (unsigned long long)s->pkts_in,
-                   (unsigned long long)s->pkts_out, (unsigned long long)s->fails, (unsigned long long)s->dropped);
-        else
-            printf("stress: t=%us dummies=%u mean_ms=- p99_ms=- in/s=%llu out/s=%llu fails=%llu dropped=%llu\n",
-                   (unsigned)t, (unsigned)s->dummies, (unsigned long long)s->pkts_in,
-                   (unsigned long long)s->pkts_out, (unsigned long long)s->fails, (unsigned long long)s->dropped);
+        printf("stress: t=%us dummies=%u mean_ms=%s p99_ms=%s seen_ms=%s in/s=%llu out/s=%llu fails=%llu "
+               "dropped=%llu\n",
+               (unsigned)t, (unsigned)s->dummies, mean_s, p99_s, seen_s, (unsigned long long)s->pkts_in,
+               (unsigned long long)s->pkts_out, (unsigned long long)s->fails, (unsigned long long)s->dropped);
         fflush(stdout);
     }
     if (g->csv) {
-        fprintf(g->csv, "%u,%u,", (unsigned)t, (unsigned)s->dummies);
-        if (s->echoes)
-            fprintf(g->csv, "%.2f,%.0f,", mean, p99);
-        else
-            fputs(",,", g->csv);
-        fprintf(g->csv, "%llu,%llu,%llu,%llu,%llu\n", (unsigned long long)s->pkts_in,
+        fprintf(g->csv, "%u,%u,%s,%s,%llu,%llu,%llu,%llu,%llu,%s\n", (unsigned)t, (unsigned)s->dummies,
+                s->echoes ? mean_s : "", s->echoes ? p99_s : "", (unsigned long long)s->pkts_in,
                 (unsigned long long)s->pkts_out, (unsigned long long)s->fails, (unsigned long long)s->echoes,
-                (unsigned long long)s->dropped);
+                (unsigned long long)s->dropped, s->seen ? seen_s : "");
         fflush(g->csv);
     }
-    g->pts[g->npts++] = (struct stress_point){ .t = t, .dummies = s->dummies, .mean_ms = mean, .p99_ms = p99 };
-    /* "Held": the fewest logged in during the whole second. */
+    g->pts[g->npts++] =
+        (struct stress_point){.t = t, .dummies = s->dummies, .mean_ms = mean, .p99_ms = p99, .seen_ms = seen};
+    /* "Held": the fewest logged in during the whole second. At the limit,
+     * the mover's own echo and everyone else's copy must both be quick: a
+     * host must not look fast by answering the mover at once and holding
+     * the others' copies (a second where no other dummy saw a move, with
+     * so few dummies that nobody is in view, counts on its echo alone). */
     if (s->dmin > g->held)
         g->held = s->dmin;
-    if (s->echoes && mean <= g->o->limit_ms && s->dmin > g->held_at_limit)
+    if (s->echoes && mean <= g->o->limit_ms && (!s->seen || seen <= g->o->seen_limit_ms) &&
+        s->dmin > g->held_at_limit) {
         g->held_at_limit = s->dmin;
+        g->limit_mean = mean;
+        g->limit_seen = seen;
+    }
 }
 
 /* Second t is ready when every process has sent it or has ended. */
@@ -513,7 +527,9 @@ static void summary(const struct agg *g, double secs)
                secs > 0 ? 100.0 * cpu / secs : 0.0);
     }
     printf("stress: max held %u dummies for a full second (peak %u)\n", (unsigned)g->held, (unsigned)g->peak_end);
-    printf("stress: max held at mean delay <= %u ms: %u dummies\n", (unsigned)o->limit_ms, (unsigned)g->held_at_limit);
+    printf("stress: max held at mean delay <= %u ms (seen by others <= %u ms): %u dummies "
+           "(that second: own echo %.1f ms, seen by others %.1f ms)\n",
+           (unsigned)o->limit_ms, (unsigned)o->seen_limit_ms, (unsigned)g->held_at_limit, g->limit_mean, g->limit_seen);
     fflush(stdout);
 }
 
@@ -566,7 +582,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "stress: cannot write %s: %s\n", o.csv, strerror(errno));
             return 1;
         }
-        fputs("t,dummies,mean_ms,p99_ms,packets_in,packets_out,logins_failed,echoes,dropped\n", g.csv);
+        fputs("t,dummies,mean_ms,p99_ms,packets_in,packets_out,logins_failed,echoes,dropped,seen_mean_ms\n", g.csv);
     }
     if (probe(&o, &dst) != 0)
         return 1;

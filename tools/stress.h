@@ -5,8 +5,11 @@
  * and its own source address in 127.0.0.0/8) drives thousands of dummy
  * players through one epoll loop. Each dummy logs in and moves once per
  * move interval with its clock in move_time; the host echoes the move to
- * its mover as SC_POSITION, and now - move_time is the delay. A ramp adds
- * dummies while the mean delay is low, holds, and sheds them when it is
+ * its mover as SC_POSITION, and now - move_time is the delay. Every other
+ * dummy that sees the move gets SC_POSITION with the same move_time, so
+ * now - move_time there is the delay with which others see it (one
+ * machine, one monotonic clock for every process). A ramp adds dummies
+ * while the mean own-echo delay is low, holds, and sheds them when it is
  * high (docs/stress.md).
  *
  * The pieces:
@@ -42,7 +45,8 @@ struct stress_opts {
     uint32_t move_ms;       /* each dummy moves once per move_ms */
     uint32_t add_below_ms;  /* add while the mean delay is below this */
     uint32_t stop_above_ms; /* above this: note the maximum, shed */
-    uint32_t limit_ms;      /* the benchmark's figure: held at mean <= this */
+    uint32_t limit_ms;      /* the benchmark's figure: held at mean <= this... */
+    uint32_t seen_limit_ms; /* ...and others seeing moves at mean <= this */
     uint32_t shed_ms;       /* shed one dummy every shed_ms (500) */
     uint32_t procs;
     const char *csv, *png;
@@ -59,6 +63,7 @@ struct stress_sec {
     uint32_t dmin, dmax; /* fewest and most logged in during it */
     uint32_t noted_max;  /* the ramp's noted maximum so far (0: none yet) */
     uint64_t echoes, delay_sum_ms;
+    uint64_t seen, seen_sum_ms; /* SC_POSITION of other dummies: now - their move_time */
     uint64_t pkts_in, pkts_out;
     uint64_t fails;      /* connects or logins refused, failed or timed out */
     uint64_t dropped;    /* logged-in dummies the host disconnected */
@@ -101,6 +106,7 @@ uint32_t stress_hist_floor(uint32_t bucket);
 struct stress_point {
     uint32_t t, dummies;
     double mean_ms, p99_ms; /* < 0: no echo that second */
+    double seen_ms;         /* others' mean; < 0: none seen that second */
 };
 
 /* Draws dummies and delay over time into a PNG. Returns 0 or -1 (one line

@@ -1,6 +1,7 @@
 /*
  * The stress run as a PNG: dummies over time on top, delay over time below
- * (mean in red, p99 in orange, the limit and the ramp's two thresholds as
+ * (own-echo mean in red, p99 in orange, the mean delay with which others
+ * see a move in purple, the limit and the ramp's two thresholds as
  * dashed lines). Drawn on an SDL2 surface with SDL_FillRect and a built-in
  * 5x7 font (no TTF), saved with IMG_SavePNG. No video subsystem is needed.
  */
@@ -188,7 +189,10 @@ static void series(struct canvas *c, const struct panel *p, const struct stress_
 {
     int have = 0, lx = 0, ly = 0;
     for (uint32_t k = 0; k < n; k++) {
-        double v = which == 0 ? pts[k].dummies : which == 1 ? pts[k].mean_ms : pts[k].p99_ms;
+        double v = which == 0   ? pts[k].dummies
+                   : which == 1 ? pts[k].mean_ms
+                   : which == 2 ? pts[k].p99_ms
+                                : pts[k].seen_ms;
         int x, y;
         if (v < 0) {
             have = 0;
@@ -221,6 +225,7 @@ static void draw(struct canvas *c, const struct stress_opts *o, const struct str
 {
     uint32_t ink = rgb(c, 20, 20, 20), blue = rgb(c, 30, 90, 200), red = rgb(c, 210, 40, 40);
     uint32_t orange = rgb(c, 245, 160, 50), green = rgb(c, 20, 150, 60), gray = rgb(c, 120, 120, 120);
+    uint32_t purple = rgb(c, 130, 60, 180);
     struct panel top = { LEFT, 95, W - LEFT - RIGHT, 230, o->seconds, 1 };
     struct panel bot = { LEFT, 400, W - LEFT - RIGHT, 250, o->seconds, 1 };
     double dmax = 0, mmax = 0, pmax = 0;
@@ -228,7 +233,7 @@ static void draw(struct canvas *c, const struct stress_opts *o, const struct str
 
     for (uint32_t k = 0; k < n; k++) {
         dmax = fmax(dmax, pts[k].dummies);
-        mmax = fmax(mmax, pts[k].mean_ms);
+        mmax = fmax(mmax, fmax(pts[k].mean_ms, pts[k].seen_ms));
         pmax = fmax(pmax, pts[k].p99_ms);
     }
     top.ymax = dmax < 10 ? 10 : dmax * 1.1;
@@ -245,8 +250,8 @@ static void draw(struct canvas *c, const struct stress_opts *o, const struct str
     snprintf(buf, sizeof buf, "PAWN PARTY STRESS  %.40s:%u   MOVE EVERY %u MS, RAMP %g MS", o->host,
              (unsigned)o->port, (unsigned)o->move_ms, o->ramp_ms);
     text(c, LEFT, 10, buf, ink);
-    snprintf(buf, sizeof buf, "MAX HELD %u DUMMIES    AT MEAN DELAY <= %u MS: %u", (unsigned)held,
-             (unsigned)o->limit_ms, (unsigned)at_limit);
+    snprintf(buf, sizeof buf, "MAX HELD %u DUMMIES    AT MEAN DELAY <= %u MS, SEEN <= %u MS: %u", (unsigned)held,
+             (unsigned)o->limit_ms, (unsigned)o->seen_limit_ms, (unsigned)at_limit);
     text(c, LEFT, 34, buf, ink);
 
     panel_axes(c, &top, "DUMMIES LOGGED IN", "");
@@ -258,6 +263,7 @@ static void draw(struct canvas *c, const struct stress_opts *o, const struct str
 
     panel_axes(c, &bot, "DELAY (MS)", "");
     series(c, &bot, pts, n, 2, 1, orange);
+    series(c, &bot, pts, n, 3, 2, purple);
     series(c, &bot, pts, n, 1, 3, red);
     snprintf(buf, sizeof buf, "STOP > %u", (unsigned)o->stop_above_ms);
     threshold(c, &bot, o->stop_above_ms, buf, gray);
@@ -269,6 +275,7 @@ static void draw(struct canvas *c, const struct stress_opts *o, const struct str
     threshold(c, &bot, o->limit_ms, buf, green);
     text(c, LEFT + 220, bot.y - 22, "MEAN", red);
     text(c, LEFT + 290, bot.y - 22, "P99", orange);
+    text(c, LEFT + 350, bot.y - 22, "SEEN BY OTHERS (MEAN)", purple);
     text(c, W / 2 - text_width("TIME (S)") / 2, H - 30, "TIME (S)", ink);
 }
 

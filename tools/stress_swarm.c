@@ -23,10 +23,11 @@
  * A partial send keeps the rest and waits for EPOLLOUT. A dummy with 8
  * moves unanswered, or a full buffer, skips its move instead of queueing.
  *
- * Input: each packet is counted; only SC_LOGIN_OK, SC_LOGIN_FAIL and the
- * dummy's own SC_POSITION are looked at. The own echo's move_time gives
- * the delay (now - move_time), which goes into the second's histogram and
- * into the ramp's one-second sliding mean.
+ * Input: each packet is counted; only SC_LOGIN_OK, SC_LOGIN_FAIL and
+ * SC_POSITION are looked at. The own echo's move_time gives the delay (now
+ * - move_time), which goes into the second's histogram and into the ramp's
+ * one-second sliding mean; another dummy's SC_POSITION gives the delay
+ * with which others see a move, summed for the second's mean.
  *
  * The ramp (the course's tester): every ramp interval add a dummy while
  * the mean delay is under add_below; above stop_above note the count as
@@ -418,6 +419,17 @@ static void echo(struct swarm *sw, struct dummy *d, uint32_t mt, uint64_t now)
     sw->win_cnt[sw->win_pos]++;
 }
 
+/* Another dummy's move, as this one sees it. Its move_time is that
+ * dummy's clock, which is this machine's one monotonic clock. */
+static void seen(struct swarm *sw, uint32_t mt, uint64_t now)
+{
+    uint32_t delay = now_ms32(now) - mt;
+    if (delay > 0x7fffffffu)
+        delay = 0;
+    sw->sec.seen++;
+    sw->sec.seen_sum_ms += delay;
+}
+
 /* One whole packet. -1 when the dummy was closed. */
 static int dummy_packet(struct swarm *sw, uint32_t i, const uint8_t *pkt, size_t size, uint64_t now)
 {
@@ -427,10 +439,14 @@ static int dummy_packet(struct swarm *sw, uint32_t i, const uint8_t *pkt, size_t
     sw->sec.pkts_in++;
     switch (pkt[1]) {
     case SC_POSITION:
-        if (d->state == D_PLAYING && proto_decode(PROTO_TO_CLIENT, pkt, size, &m) == 0 && m.u.pos.id == d->id) {
+        if (d->state != D_PLAYING || proto_decode(PROTO_TO_CLIENT, pkt, size, &m) != 0)
+            return 0;
+        if (m.u.pos.id == d->id) {
             d->x = m.u.pos.x;
             d->y = m.u.pos.y;
             echo(sw, d, m.u.pos.move_time, now);
+        } else {
+            seen(sw, m.u.pos.move_time, now);
         }
         return 0;
     case SC_LOGIN_OK:

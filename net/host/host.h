@@ -26,7 +26,13 @@ struct host_cfg {
     enum host_backend_kind backend;
     uint32_t send_bound;       /* unsent bytes per connection before a drop; 0: default */
     uint32_t login_timeout;    /* seconds a connection may take to log in; 0: default 10 */
-    uint32_t send_tick_ms;     /* 0: send at the end of every batch; else at most this often */
+    /* When output goes out. 0 (the default): paced by load (host_core.c,
+     * "Send queues"): at the end of every batch while the host is quiet,
+     * held up to 100 ms as it gets busy, a client's own answers at once.
+     * 1: send_tick_ms fixes it: all output waits up to that long (0: the
+     * end of every batch). */
+    int send_tick_fixed;
+    uint32_t send_tick_ms;
     int no_input_limit;        /* 1: no per-player move and chat budgets (benchmarks) */
 };
 

@@ -39,9 +39,10 @@
  *   world_lock.
  *
  * Output is coalesced: a worker collects the connections it appended to
- * during a batch of completions and sends each once at the end of the
- * batch (core_after_batch), instead of one send per packet; with
- * --send-tick-ms it holds them until the next tick.
+ * and sends each of them once when it is due (core_after_batch), instead
+ * of one send per packet. What answers a connection's own request is due
+ * at the end of the batch; the rest is held longer as the host gets busy
+ * ("Send queues": the pacing), or for --send-tick-ms when that is given.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +66,8 @@ struct conn {
     _Atomic uint32_t gen;
     _Atomic int state;
     _Atomic int refs;
-    _Atomic int flush_queued;
+    _Atomic int flush_queued;  /* on its worker's waiting ring */
+    _Atomic int answer_queued; /* on its worker's answered list */
     _Atomic int drop_queued;
     sys_socket sock;
     uint64_t accepted_ms; /* for the login timeout */
@@ -241,13 +243,26 @@ static int buf_reserve(uint8_t **buf, uint32_t *cap, uint32_t need)
 
 /* Callers hold a reference on c (the receive's, or the world lock with c
  * open), so the list's own reference never revives a freed slot. Each
- * connection is on a list at most once (flush_queued), so max_slots
+ * connection is on each list at most once (its flag), so max_slots
  * entries are always enough. */
 static void worker_mark_dirty(struct worker *w, struct conn *c)
 {
     if (!atomic_exchange(&c->flush_queued, 1)) {
         atomic_fetch_add(&c->refs, 1);
-        w->dirty[w->ndirty++] = c;
+        size_t at = (w->wait_head + w->nwaiting++) % w->h->max_slots;
+        w->waiting[at] = (struct waiting){c, sys_now_us()};
+    }
+}
+
+/* c's own request was answered in this batch: its output goes at the end
+ * of the batch, whatever the pacing holds back (a fixed tick holds it too). */
+static void worker_mark_answered(struct worker *w, struct conn *c)
+{
+    if (w->h->cfg.send_tick_fixed) {
+        worker_mark_dirty(w, c);
+    } else if (!atomic_exchange(&c->answer_queued, 1)) {
+        atomic_fetch_add(&c->refs, 1);
+        w->answered[w->nanswered++] = c;
     }
 }
 
@@ -282,6 +297,7 @@ static void host_emit(void *ctx, uint32_t slot, const uint8_t *pkt, size_t len)
         c->out_len += (uint32_t)len;
     }
     sys_mutex_unlock(&c->lock);
+    w->packets++;
     if (ok)
         worker_mark_dirty(w, c);
     else
@@ -357,6 +373,7 @@ static void conn_kick_send(struct worker *w, struct conn *c)
         size_t len = c->inflight_len - c->inflight_off;
         sys_mutex_unlock(&c->lock);
         long r = w->h->be->send(w, c, buf, len);
+        w->sends++;
         if (r == HOST_IO_PENDING)
             return;
         if (!conn_send_progress(w, c, r))
@@ -371,10 +388,13 @@ void core_on_send(struct worker *w, struct conn *c, long n)
         conn_kick_send(w, c);
 }
 
-static void conn_flush(struct worker *w, struct conn *c)
+/* Sends what c has queued. flag is the list's mark (flush_queued or
+ * answer_queued), cleared before the output is taken so that a packet
+ * queued after that marks c again. */
+static void conn_flush(struct worker *w, struct conn *c, _Atomic int *flag)
 {
     sys_mutex_lock(&c->lock);
-    atomic_store(&c->flush_queued, 0);
+    atomic_store(flag, 0);
     int go = atomic_load(&c->state) == CONN_OPEN && conn_take_output(c);
     int close_now = !go && !c->sending && c->close_when_sent;
     sys_mutex_unlock(&c->lock);
@@ -405,51 +425,109 @@ static void worker_run_drops(struct worker *w)
     w->ndrops = 0;
 }
 
-/* One pass over the dirty list, which the pass takes for itself: marks made
- * while it walks (leave notices after a failed send) go to the other list. */
-static void worker_flush_pass(struct worker *w)
+/* The answered list, which the pass takes for itself: marks made while it
+ * walks (leave notices after a failed send) go to the other list. */
+static void worker_answer_pass(struct worker *w)
 {
-    struct conn **list = w->dirty;
-    size_t n = w->ndirty;
-    w->dirty = w->flushing;
-    w->ndirty = 0;
-    w->flushing = list;
+    struct conn **list = w->answered;
+    size_t n = w->nanswered;
+    w->answered = w->answering;
+    w->nanswered = 0;
+    w->answering = list;
     for (size_t i = 0; i < n; i++) {
-        conn_flush(w, list[i]);
+        conn_flush(w, list[i], &list[i]->answer_queued);
         conn_unref(w->h, list[i]);
     }
 }
 
-static void core_tick(struct worker *w, uint64_t now);
+/* 1 when the oldest waiting output is due at now_us. */
+static int worker_wait_due(const struct worker *w, uint64_t now_us)
+{
+    return w->nwaiting && w->waiting[w->wait_head].since_us + w->hold_us <= now_us;
+}
+
+/* Sends the waiting output that is due, oldest first. Each entry leaves
+ * the ring before its connection is flushed, so what the flush marks
+ * (leave notices after a failed send) joins at the tail, and the ring
+ * never holds a connection twice. */
+static void worker_wait_pass(struct worker *w, uint64_t now_us)
+{
+    while (worker_wait_due(w, now_us)) {
+        struct conn *c = w->waiting[w->wait_head].c;
+        w->wait_head = (w->wait_head + 1) % w->h->max_slots;
+        w->nwaiting--;
+        conn_flush(w, c, &c->flush_queued);
+        conn_unref(w->h, c);
+    }
+}
 
 /*
- * With --send-tick-ms 0 (the default) every batch ends with its sends: the
- * lowest delay, one send per connection per batch. With a tick, dirty
- * connections wait for the next tick, so that a connection that receives
- * a few packets a second gets them in fewer TCP segments: on a busy host
- * the segments, not the packets, are what costs (docs/performance.md).
+ * Pacing. Each TCP segment costs the kernel about 5 us here, and with
+ * thousands of players a host sends about one segment per packet if it
+ * sends at the end of every batch (docs/performance.md). So output that a
+ * client's own request did not cause (other players' moves, joins, chat)
+ * is held a while as the host gets busy, and goes out in fewer, fuller
+ * segments; what answers a client's own request goes at the end of the
+ * batch whatever the load.
+ *
+ * How long: the hold is a fixed function of the rate at which this worker
+ * queues packets (smoothed over PACE_WINDOW_US windows): none below
+ * PACE_QUIET packets a second, HOST_HOLD_MAX_MS at PACE_BUSY and above,
+ * linear in between. The rate is the players' doing (how many move, how
+ * many see each move) and the hold does not change it, so this is a
+ * schedule, not a feedback loop: nothing can swing between sending too
+ * eagerly and too late. A waiting packet waits at most the hold, half of
+ * it on average.
  */
+#define PACE_WINDOW_US 100000u
+#define PACE_QUIET 20000.0 /* packets a second, per worker */
+#define PACE_BUSY 200000.0
+
+static void worker_pace(struct worker *w, uint64_t now_us)
+{
+    const struct host_cfg *cfg = &w->h->cfg;
+    if (cfg->send_tick_fixed) {
+        w->hold_us = cfg->send_tick_ms * 1000u;
+        return;
+    }
+    if (now_us < w->pace_from_us + PACE_WINDOW_US)
+        return;
+    double rate = (double)(w->packets - w->pace_packets) * 1e6 / (double)(now_us - w->pace_from_us);
+    w->pace_rate = w->pace_from_us ? 0.7 * w->pace_rate + 0.3 * rate : rate;
+    w->pace_from_us = now_us;
+    w->pace_packets = w->packets;
+    double busy = (w->pace_rate - PACE_QUIET) / (PACE_BUSY - PACE_QUIET);
+    busy = busy < 0 ? 0 : busy > 1 ? 1 : busy;
+    w->hold_us = (uint32_t)(busy * HOST_HOLD_MAX_MS * 1000);
+}
+
+static void core_tick(struct worker *w, uint64_t now);
+
 int core_after_batch(struct worker *w)
 {
     struct host *h = w->h;
     tl_worker = w;
-    uint64_t now = sys_now_ms();
-    /* Drops and flushes feed each other (a failed send is a leave, a leave
-     * is output for others, output may pass a bound): go on until both
-     * lists are empty or the send tick holds the rest. Each pass needs a
-     * connection to close, so this ends. */
+    uint64_t now_us = sys_now_us(), now = now_us / 1000;
+    worker_pace(w, now_us);
+    /* Drops and sends feed each other (a failed send is a leave, a leave
+     * is output for others, output may pass a bound): go on until nothing
+     * is due. Each round needs a connection to close, so this ends. */
     for (;;) {
         worker_run_drops(w);
-        if (w->ndirty == 0 || (h->cfg.send_tick_ms != 0 && now < w->next_flush_ms))
+        if (w->nanswered)
+            worker_answer_pass(w);
+        else if (worker_wait_due(w, now_us))
+            worker_wait_pass(w, now_us);
+        else
             break;
-        worker_flush_pass(w);
-        if (h->cfg.send_tick_ms != 0)
-            w->next_flush_ms = now + h->cfg.send_tick_ms;
     }
     core_tick(w, now);
     uint64_t wake = w->next_tick_ms;
-    if (w->ndirty && w->next_flush_ms < wake)
-        wake = w->next_flush_ms;
+    if (w->nwaiting) {
+        uint64_t due = (w->waiting[w->wait_head].since_us + w->hold_us + 999) / 1000;
+        if (due < wake)
+            wake = due;
+    }
     uint64_t resume = atomic_load(&h->accept_resume_ms);
     if (resume > now && resume < wake)
         wake = resume;
@@ -796,7 +874,7 @@ static void conn_start_linger(struct worker *w, struct conn *c)
     c->close_when_sent = 1;
     sys_mutex_unlock(&c->lock);
     /* Make sure a flush looks at it even if nothing was queued. */
-    worker_mark_dirty(w, c);
+    worker_mark_answered(w, c);
 }
 
 /* The receive side is finished: no receive will be posted again. */
@@ -826,6 +904,8 @@ int core_on_recv(struct worker *w, struct conn *c, long n)
     }
     reasm_commit(&c->rx, (size_t)n);
     int r = dispatch_all(w, c);
+    if (r == 0)
+        worker_mark_answered(w, c); /* what its packets got back goes now */
     if (r > 0)
         conn_start_linger(w, c);
     if (r < 0) {
@@ -948,10 +1028,11 @@ static int host_alloc(struct host *h)
         struct worker *w = &h->workers[i];
         w->h = h;
         w->index = i;
-        w->dirty = calloc(h->max_slots, sizeof *w->dirty);
-        w->flushing = calloc(h->max_slots, sizeof *w->flushing);
+        w->waiting = calloc(h->max_slots, sizeof *w->waiting);
+        w->answered = calloc(h->max_slots, sizeof *w->answered);
+        w->answering = calloc(h->max_slots, sizeof *w->answering);
         w->drops = calloc(h->max_slots, sizeof *w->drops);
-        if (!w->dirty || !w->flushing || !w->drops)
+        if (!w->waiting || !w->answered || !w->answering || !w->drops)
             return SYS_E_NOMEM;
     }
     struct world_cfg wc = {
@@ -984,8 +1065,9 @@ static void host_free(struct host *h)
         sys_mutex_destroy(&c->lock);
     }
     for (int i = 0; h->workers && i < h->nworkers; i++) {
-        free(h->workers[i].dirty);
-        free(h->workers[i].flushing);
+        free(h->workers[i].waiting);
+        free(h->workers[i].answered);
+        free(h->workers[i].answering);
         free(h->workers[i].drops);
     }
     free(h->conns);
@@ -1129,6 +1211,12 @@ void host_destroy(struct host *h)
             sys_shutdown(h->conns[i].sock);
             open_conns++;
         }
-    host_log("stopped: closed %u connections", open_conns);
+    uint64_t packets = 0, sends = 0;
+    for (int i = 0; i < h->nworkers; i++) {
+        packets += h->workers[i].packets;
+        sends += h->workers[i].sends;
+    }
+    host_log("stopped: closed %u connections; sent %llu packets in %llu sends (%.2f a send)", open_conns,
+             (unsigned long long)packets, (unsigned long long)sends, sends ? (double)packets / (double)sends : 0.0);
     host_free(h);
 }

@@ -58,16 +58,28 @@ struct worker {
     int index;
     sys_thread thread;
     void *be; /* the backend's per-worker state */
-    /* Connections this worker appended to since its last flush pass, and
-     * the list a flush pass is walking (host_core.c says who owns which);
-     * each entry holds a reference on its connection. */
-    struct conn **dirty, **flushing;
-    size_t ndirty;
+    /* Output waiting to go out (host_core.c, "Send queues" says who owns
+     * what): connections in the order their output began, each held until
+     * it is due (a ring of max_slots), and connections whose own request
+     * this batch answered, sent at its end (two lists: the one being sent
+     * and the one filling). Each entry holds a reference on its connection. */
+    struct waiting {
+        struct conn *c;
+        uint64_t since_us;
+    } *waiting;
+    size_t wait_head, nwaiting;
+    struct conn **answered, **answering;
+    size_t nanswered;
     /* Connections to drop for cause once the world lock is released. */
     struct conn **drops;
     size_t ndrops;
     uint64_t next_tick_ms;
-    uint64_t next_flush_ms;
+    /* Pacing: packets this worker queued in the current window, their
+     * rate, and how long output is held now. */
+    uint64_t pace_from_us, pace_packets;
+    double pace_rate;
+    uint32_t hold_us;
+    uint64_t packets, sends; /* for the line at stop */
 };
 
 /* The parts of host the backends read. */
@@ -106,6 +118,9 @@ void core_on_send(struct worker *w, struct conn *c, long n);
  * the milliseconds it returns. */
 int core_after_batch(struct worker *w);
 #define HOST_TICK_MS 1000
+/* The longest the pacing holds output that no request of its receiver's
+ * caused (host_core.c, "Send queues"). */
+#define HOST_HOLD_MAX_MS 100
 
 /* Identity of a connection for stale-event checks: slot | generation<<32. */
 uint64_t core_conn_tag(const struct conn *c);
