@@ -123,21 +123,6 @@ static void peer_session_log(void *ctx, enum session_log_kind kind, const char *
  * Output: the world's emit callback and the send bound
  * ====================================================================== */
 
-static int buf_reserve(uint8_t **buf, uint32_t *cap, uint32_t need)
-{
-    if (need <= *cap)
-        return 0;
-    uint32_t n = *cap ? *cap : OUT_MIN_CAP;
-    while (n < need)
-        n *= 2;
-    uint8_t *b = realloc(*buf, n);
-    if (!b)
-        return -1;
-    *buf = b;
-    *cap = n;
-    return 0;
-}
-
 static void queue_drop(struct peer *p, struct peer_conn *c, const char *why)
 {
     if (c->drop_queued)
@@ -161,7 +146,7 @@ static void peer_emit(void *ctx, uint32_t slot, const uint8_t *pkt, size_t len)
     if (c->out_lock)
         pthread_mutex_lock(c->out_lock);
     int over = (uint64_t)c->out_len + c->inflight + len > p->o.send_bound;
-    int ok = !over && buf_reserve(&c->out, &c->out_cap, c->out_len + (uint32_t)len) == 0;
+    int ok = !over && sys_buf_reserve(&c->out, &c->out_cap, c->out_len + (uint32_t)len, OUT_MIN_CAP) == 0;
     if (ok) {
         memcpy(c->out + c->out_len, pkt, len);
         c->out_len += (uint32_t)len;

@@ -226,21 +226,6 @@ static void conn_close(struct host *h, struct conn *c, uint8_t why, const char *
  * Send queues
  * ====================================================================== */
 
-static int buf_reserve(uint8_t **buf, uint32_t *cap, uint32_t need)
-{
-    if (need <= *cap)
-        return 0;
-    uint32_t n = *cap ? *cap : OUT_MIN_CAP;
-    while (n < need)
-        n *= 2;
-    uint8_t *p = realloc(*buf, n);
-    if (!p)
-        return -1;
-    *buf = p;
-    *cap = n;
-    return 0;
-}
-
 /* Callers hold a reference on c (the receive's, or the world lock with c
  * open), so the list's own reference never revives a freed slot. Each
  * connection is on each list at most once (its flag), so max_slots
@@ -291,7 +276,7 @@ static void host_emit(void *ctx, uint32_t slot, const uint8_t *pkt, size_t len)
     sys_mutex_lock(&c->lock);
     uint32_t unsent = c->out_len + (c->inflight_len - c->inflight_off);
     int over = unsent + len > h->cfg.send_bound;
-    int ok = !over && buf_reserve(&c->out, &c->out_cap, c->out_len + (uint32_t)len) == 0;
+    int ok = !over && sys_buf_reserve(&c->out, &c->out_cap, c->out_len + (uint32_t)len, OUT_MIN_CAP) == 0;
     if (ok) {
         memcpy(c->out + c->out_len, pkt, len);
         c->out_len += (uint32_t)len;

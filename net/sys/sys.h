@@ -46,6 +46,11 @@ const char *sys_strerror(int err);
 /* Once per process (WSAStartup on Windows; SIGPIPE ignored on POSIX). */
 int sys_init(void);
 
+/* Grows the heap buffer *buf (capacity *cap bytes) to hold need bytes,
+ * doubling from min_cap: 0, or SYS_E_NOMEM (the buffer is left as it was).
+ * Send queues use it. */
+int sys_buf_reserve(uint8_t **buf, uint32_t *cap, uint32_t need, uint32_t min_cap);
+
 /* Command-line values: a whole decimal number in [lo, hi] (else -1), and
  * "WxH" with each part 1..65535 (0, else -1). */
 long sys_parse_num(const char *s, long lo, long hi);

@@ -133,6 +133,23 @@ int sys_ipv4_valid(const char *s)
     return 1;
 }
 
+int sys_buf_reserve(uint8_t **buf, uint32_t *cap, uint32_t need, uint32_t min_cap)
+{
+    if (need <= *cap)
+        return SYS_OK;
+    uint64_t n = *cap ? *cap : min_cap;
+    while (n < need)
+        n *= 2;
+    if (n > UINT32_MAX)
+        return SYS_E_NOMEM;
+    uint8_t *p = realloc(*buf, (size_t)n);
+    if (!p)
+        return SYS_E_NOMEM;
+    *buf = p;
+    *cap = (uint32_t)n;
+    return SYS_OK;
+}
+
 long sys_parse_num(const char *s, long lo, long hi)
 {
     /* Digits only (strtol would also take spaces and a '+'). */
@@ -247,23 +264,39 @@ static int connect_one(const struct addrinfo *ai, int timeout_ms, sys_socket *ou
     return SYS_OK;
 }
 
-int sys_connect(const char *host, uint16_t port, int timeout_ms, sys_socket *out)
+/* Tries fn on each IPv4 address host:port resolves to, until one works:
+ * 0, or the last failure (SYS_E_RESOLVE when there was no address). */
+static int each_addr4(const char *host, uint16_t port, int passive, int (*fn)(const struct addrinfo *, void *),
+                      void *ctx)
 {
     struct addrinfo *res = NULL, *ai;
-    int err = resolve4(host, port, 0, &res);
+    int err = resolve4(host, port, passive, &res);
 
     if (err != SYS_OK)
         return err;
     err = SYS_E_RESOLVE;
-    for (ai = res; ai != NULL; ai = ai->ai_next) {
-        if (ai->ai_family != AF_INET)
-            continue;
-        err = connect_one(ai, timeout_ms, out);
-        if (err == SYS_OK)
-            break;
-    }
+    for (ai = res; ai != NULL && err != SYS_OK; ai = ai->ai_next)
+        if (ai->ai_family == AF_INET)
+            err = fn(ai, ctx);
     freeaddrinfo(res);
     return err;
+}
+
+struct connect_args {
+    int timeout_ms;
+    sys_socket *out;
+};
+
+static int connect_try(const struct addrinfo *ai, void *ctx)
+{
+    struct connect_args *a = ctx;
+    return connect_one(ai, a->timeout_ms, a->out);
+}
+
+int sys_connect(const char *host, uint16_t port, int timeout_ms, sys_socket *out)
+{
+    struct connect_args a = {timeout_ms, out};
+    return each_addr4(host, port, 0, connect_try, &a);
 }
 
 int sys_peer_addr(sys_socket s, struct sys_addr4 *out)
@@ -348,23 +381,22 @@ static int listen_one(const struct addrinfo *ai, int backlog, sys_socket *out, u
     return SYS_OK;
 }
 
+struct listen_args {
+    int backlog;
+    sys_socket *out;
+    uint16_t *bound;
+};
+
+static int listen_try(const struct addrinfo *ai, void *ctx)
+{
+    struct listen_args *a = ctx;
+    return listen_one(ai, a->backlog, a->out, a->bound);
+}
+
 int sys_listen(const char *host, uint16_t port, int backlog, sys_socket *out, uint16_t *bound)
 {
-    struct addrinfo *res = NULL, *ai;
-    int err = resolve4(host, port, 1, &res);
-
-    if (err != SYS_OK)
-        return err;
-    err = SYS_E_RESOLVE;
-    for (ai = res; ai != NULL; ai = ai->ai_next) {
-        if (ai->ai_family != AF_INET)
-            continue;
-        err = listen_one(ai, backlog > 0 ? backlog : SOMAXCONN, out, bound);
-        if (err == SYS_OK)
-            break;
-    }
-    freeaddrinfo(res);
-    return err;
+    struct listen_args a = {backlog > 0 ? backlog : SOMAXCONN, out, bound};
+    return each_addr4(host, port, 1, listen_try, &a);
 }
 
 void sys_format_addr(const void *sockaddr, char *out, size_t len)
