@@ -4,7 +4,8 @@
  *   join_errors   a failed join keeps the player on the Join screen with
  *                 its list: name taken (the name field holds a free
  *                 suggestion, Enter joins with it), a full game (greyed,
- *                 a click does nothing; typed, "full"), refused (the
+ *                 a click does nothing; typed, "full"), a host that never
+ *                 answers (timed out), refused (the
  *                 address field, selected; an edit clears the error), the
  *                 host closing the game (the message names it), a port in
  *                 use (the port field); screenshot join-name-taken
@@ -282,6 +283,19 @@ void case_join_errors(void)
     } else {
         hp_cleanup(&a);
     }
+
+    /* Timed out: a host that takes the connection and never answers the
+     * login (a listening socket of this test, on 127.0.0.1). */
+    sys_socket mute;
+    uint16_t mute_port;
+    REQUIRE_INT(sys_listen("127.0.0.1", 0, 4, &mute, &mute_port), 0);
+    expect_hook(&g, &cur, "field addr ", NULL, 0, it_ms(5000), "the address field, back in the lobby");
+    snprintf(addr, sizeof addr, "127.0.0.1:%u", mute_port);
+    x_type(&gui_x, &g.w, addr);
+    keys(&g, "Return");
+    expect_error(&g, &cur, "timed out", "a host that never answers");
+    still_on(&g, "join", "timed out");
+    sys_close(mute);
 
     /* Refused: the address field, selected; an edit clears the error.
      * (Typing waits for the field's line: text input follows the focus,
