@@ -14,9 +14,10 @@
  *   sound            SDL's disk audio driver: a move writes non-silent
  *                    samples, idle and muted runs write silence, and the
  *                    mute is remembered by the next run
- *   flood            a fake host (this test) sends 150,000 chat lines as
- *                    fast as the socket takes them and closes: the window
- *                    is back in the lobby within 10 s of the close; under
+ *   flood            a fake host (this test) sends 150,000 chat lines (then
+ *                    150,000 joins and leaves) as fast as the socket takes
+ *                    them and closes: the window is back in the lobby
+ *                    within 10 s of the close; under
  *                    an endless flood it answers Esc at once and exits 0
  *                    within 5 s of SIGTERM
  *
@@ -481,7 +482,8 @@ struct flood {
     sys_socket lis, s;
     uint16_t port;
     pthread_t t;
-    long limit;            /* lines to send, then close */
+    long limit;            /* packets to send, then close */
+    int puts;              /* SC_PUT_PLAYER and SC_REMOVE_PLAYER pairs, not chat lines */
     _Atomic int stop;
     _Atomic long sent;
     _Atomic uint64_t closed_ms; /* when it closed (after limit), 0 before */
@@ -548,13 +550,30 @@ static void *flood_main(void *arg)
 {
     struct flood *f = arg;
     enum { BATCH = 2048 };
-    static _Thread_local uint8_t buf[BATCH * 24];
+    static _Thread_local uint8_t buf[BATCH * 48];
     long line = 0;
     while (!atomic_load(&f->stop) && line < f->limit) {
         size_t n = 0;
         for (int i = 0; i < BATCH && line < f->limit; i++, line++) {
             struct proto_msg m = {.type = SC_CHAT, .u.chat = {.id = 7}};
-            m.u.chat.len = (uint8_t)snprintf(m.u.chat.text, sizeof m.u.chat.text, "flood %06ld", line % 1000000);
+            uint32_t id = 100 + (uint32_t)(line / 2);
+            if (f->puts && line % 2 == 0) {
+                /* A player comes into view on a free square (ours is
+                 * (1,2); the last one has gone)... */
+                m.type = SC_PUT_PLAYER;
+                m.u.put.id = id;
+                m.u.put.x = (uint16_t)(4 + id % 4);
+                m.u.put.y = (uint16_t)(id / 4 % 8);
+                m.u.put.look = (uint8_t)(id % PROTO_LOOKS);
+                m.u.put.why = PUT_JOINED;
+                snprintf(m.u.put.name, sizeof m.u.put.name, "p%06u", id % 1000000);
+            } else if (f->puts) {
+                m.type = SC_REMOVE_PLAYER; /* ...and leaves it again */
+                m.u.remove.id = id;
+                m.u.remove.why = REMOVE_LEFT;
+            } else {
+                m.u.chat.len = (uint8_t)snprintf(m.u.chat.text, sizeof m.u.chat.text, "flood %06ld", line % 1000000);
+            }
             n += encode(buf + n, &m);
         }
         if (send_all(f->s, buf, n) != 0)
@@ -600,6 +619,28 @@ void case_flood(void)
                (unsigned long long)(closed ? closed - t0 : 0), closed ? (long long)(now - closed) : -1LL);
     if (back == 0 && (!closed || now - closed > 10000))
         CHECK_FAIL("the window came back to the lobby %lld ms after the host closed, expected within 10000 ms",
+                   closed ? (long long)(now - closed) : -1LL);
+    flood_end(&f);
+    game_finish(&g);
+
+    /* 150,000 joins and leaves (75,000 players in and out), then a close. */
+    flood_listen(&f);
+    game_join(&g, "gui-flood-puts", f.port, "Flooded");
+    flood_accept(&f, "Flooded");
+    if (game_wait_joined(&g, &me) != 0 || game_window(&g) != 0)
+        check_abort();
+    cur = proc_cursor(&g.p);
+    f.limit = 150000;
+    f.puts = 1;
+    t0 = sys_now_ms();
+    REQUIRE_INT(pthread_create(&f.t, NULL, flood_main, &f), 0);
+    back = expect_hook(&g, &cur, "screen join", line, sizeof line, it_ms(60000), "150,000 joins and leaves, a close");
+    closed = atomic_load(&f.closed_ms);
+    now = sys_now_ms();
+    check_note("150,000 joins and leaves sent in %llu ms; the window was back in the lobby %lld ms after the close",
+               (unsigned long long)(closed ? closed - t0 : 0), closed ? (long long)(now - closed) : -1LL);
+    if (back == 0 && (!closed || now - closed > 10000))
+        CHECK_FAIL("after the joins and leaves the window came back %lld ms after the close, expected within 10000 ms",
                    closed ? (long long)(now - closed) : -1LL);
     flood_end(&f);
     game_finish(&g);

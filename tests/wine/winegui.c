@@ -390,8 +390,24 @@ static void window_turn(struct tc **obs, uint16_t port, int wine, struct shown *
     observers_see_leave(obs, sh->id, who);
 }
 
+/* The prefix has no Korean font: Malgun Gothic, the one the Windows game
+ * would take, is not there (tests/wine/prefix.sh). */
+static void check_no_korean_font(void)
+{
+    const char *prefix = getenv("WINEPREFIX");
+    static const char *const files[] = {"malgun.ttf", "malgunbd.ttf"};
+    for (int i = 0; prefix && i < 2; i++) {
+        char path[700];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/drive_c/windows/Fonts/%s", prefix, files[i]);
+        if (stat(path, &st) == 0)
+            CHECK_FAIL("the prefix has a Korean font (%s): the test would not show that the zip's font is used", path);
+    }
+}
+
 static void case_golden(void)
 {
+    check_no_korean_font();
     if (xvfb_start(&gui_x, gui_art, GUI_SCREEN_W, GUI_SCREEN_H) != 0)
         check_abort();
     struct hp host;
@@ -459,6 +475,7 @@ static void case_golden(void)
 
 static void case_nofont(void)
 {
+    check_no_korean_font();
     if (xvfb_start(&gui_x, gui_art, GUI_SCREEN_W, GUI_SCREEN_H) != 0)
         check_abort();
     /* The zip as unpacked, less its fonts; the prefix has none either. */
