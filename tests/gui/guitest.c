@@ -30,7 +30,9 @@
  *   click_walk       a click 3+ squares away: the piece walks there, one
  *                    square per SC_POSITION
  *   join_korean      the window joins a headless host as 김철수: the name's
- *                    bytes on the wire, its tag on screen (screenshot)
+ *                    bytes on the wire, its tag on screen (screenshot); both
+ *                    tags still there with the other player right above,
+ *                    then right beside (the spawn that once failed it)
  *   errors           join a closed port; host on a port in use; the host
  *                    quits mid-game: an error line, the window lives on
  *
@@ -387,6 +389,21 @@ static void case_join_korean(void)
         snprintf(p[1].name, sizeof p[1].name, "Watcher");
         if (shoot_and_check(&g, "join-korean", p, 2, 1, 1) == 0)
             to_docs("join-korean");
+        /* The spawn that once made this case fail: the other player on the
+         * square right above (below on the top row), then right beside.
+         * The tags must both be there wherever the spawns were. */
+        const int spots[2][2] = {{0, me.y > 0 ? -1 : 1}, {me.x > 0 ? -1 : 1, 0}};
+        static const char *const shots[2] = {"join-korean-above", "join-korean-beside"};
+        for (int i = 0; i < 2; i++) {
+            int tx = (int)me.x + spots[i][0], ty = (int)me.y + spots[i][1];
+            size_t from = proc_cursor(&g.p);
+            if (walk_client(obs, tx, ty) != 0 || game_wait_frame_after(&g, from, "the watcher's walk") != 0)
+                break;
+            p[1].x = tx;
+            p[1].y = ty;
+            check_note("the watcher stands at (%d,%d), next to (%u,%u)", tx, ty, me.x, me.y);
+            shoot_and_check(&g, shots[i], p, 2, 1, 1);
+        }
     }
 
     /* Closing the window is a leave: the observer is told. */
