@@ -2,7 +2,8 @@
 #
 #   .\build.ps1 run [ARGS]           fetch what is missing, build, start the game
 #   .\build.ps1 test                 build and run the tests (ctest)
-#   .\build.ps1 build                just build (build\pawnparty.exe)
+#   .\build.ps1 build                just build (build\pawnparty.exe, the game, and
+#                                    build\pawnparty-console.exe, the command line)
 #
 # Needs CMake and MinGW-w64 gcc on PATH (for example from MSYS2's
 # mingw-w64-ucrt-x86_64-toolchain or w64devkit), and Ninja if it is there.
@@ -68,16 +69,26 @@ function Assert-Ok($what) { if ($LASTEXITCODE) { throw "build.ps1: $what failed 
 cmake -S . -B build -G $generator -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_PREFIX_PATH=$($prefixes -join ';')"
 Assert-Ok 'cmake configure'
 cmake --build build --parallel; Assert-Ok 'cmake --build'
+# Two programs from the same code: pawnparty.exe, the game (a GUI program:
+# no console window), and pawnparty-console.exe for the command line.
 $exe = 'build\pawnparty.exe'
+$consoleExe = 'build\pawnparty-console.exe'
 
 switch ($Command) {
-    'build' { Write-Host "build.ps1: built $exe" }
+    'build' { Write-Host "build.ps1: built $exe and $consoleExe" }
     # The unit tests (the integration and GUI suites need Linux processes:
-    # ./build.sh test runs them against this exe under Wine).
+    # ./build.sh test runs them against these exes under Wine).
     'test' { ctest --test-dir build --output-on-failure; Assert-Ok 'ctest' }
     'run' {
-        # The game window; any arguments go to pawnparty (e.g. host --headless).
-        & $exe @HostArgs
-        exit $LASTEXITCODE
+        if ($GameArgs) {
+            # Arguments are a command (e.g. host --headless): the console
+            # program, whose output and Ctrl+C this console gets.
+            & $consoleExe @GameArgs
+            exit $LASTEXITCODE
+        }
+        # The game window. A GUI program does not hold the console, so wait
+        # for it here to pass its exit status on.
+        $p = Start-Process -FilePath $exe -Wait -PassThru
+        exit $p.ExitCode
     }
 }

@@ -6,8 +6,10 @@
 #   ./build.sh test                 build normal, ASan+UBSan and TSan trees and run
 #                                   every test in each (plus the fuzzer where clang is)
 #   ./build.sh build                just the normal build (build/pawnparty)
-#   ./build.sh windows              cross-build build-win64/pawnparty.exe and
-#                                   build-win64/pawnparty-win64.zip (exe + assets/)
+#   ./build.sh windows              cross-build build-win64/pawnparty.exe (the game,
+#                                   a GUI program), build-win64/pawnparty-console.exe
+#                                   (the command line) and build-win64/pawnparty-win64.zip
+#                                   (both + assets/)
 #
 # Build trees: build/ (normal), build-asan/, build-tsan/, build-fuzz/,
 # build-win64/ (Windows; its SDL2 family in third_party/win64/).
@@ -142,17 +144,18 @@ cmd_run() {
 }
 
 # --- windows --------------------------------------------------------------------
-# A static pawnparty.exe that needs no DLLs: the SDL2 family built once from
-# Debian's sources (tools/build-win64-deps.sh; a no-op when up to date), then
-# the game and its unit tests with cmake/mingw-w64.cmake, and the exe packed
-# with assets/ for players.
+# Static exes that need no DLLs: the SDL2 family built once from Debian's
+# sources (tools/build-win64-deps.sh; a no-op when up to date), then the game
+# (pawnparty.exe, GUI subsystem; pawnparty-console.exe, console subsystem)
+# and its unit tests with cmake/mingw-w64.cmake, both exes packed with
+# assets/ (sprites, sounds, the font and its licence) for players.
 cmd_windows() {
     tools/build-win64-deps.sh
     configure_build build-win64 -DCMAKE_TOOLCHAIN_FILE="$top/cmake/mingw-w64.cmake" \
         -DCMAKE_BUILD_TYPE=Release -DPAWN_WERROR=ON
     cmake --build build-win64 --target pawnparty_zip >&2
     echo "build.sh windows: build-win64/pawnparty.exe ($(stat -c %s build-win64/pawnparty.exe) bytes)," \
-        "build-win64/pawnparty-win64.zip" >&2
+        "build-win64/pawnparty-console.exe, build-win64/pawnparty-win64.zip" >&2
 }
 
 case "${1:-run}" in

@@ -64,8 +64,10 @@ static void never_connected_text(const struct conn *c, int err, char *out, size_
 
 static void lost_text(const struct conn *c, int err, char *out, size_t n)
 {
-    if (err == SYS_E_CLOSED)
-        snprintf(out, n, "The host closed the game.");
+    if (err == SYS_E_CLOSED && c->game[0])
+        snprintf(out, n, "The host %s at %s closed the game.", c->game, c->target);
+    else if (err == SYS_E_CLOSED)
+        snprintf(out, n, "The host at %s closed the game.", c->target);
     else if (err == SYS_E_RESET || err == SYS_E_TIMEDOUT || err == SYS_E_UNREACH)
         snprintf(out, n, "Connection lost: the link to %s broke (%s).", c->target, sys_strerror(err));
     else if (err > -100) /* a PROTO_E_*: the host's bytes broke the protocol */
@@ -91,6 +93,7 @@ void conn_closed_text(const struct conn *c, int err, const char *detail, int log
 
 void conn_stop(struct conn *c)
 {
+    net_events_forget(); /* its network thread must not wait to post */
     net_stop_async(c->client, c->host);
     c->client = NULL;
     c->host = NULL;
@@ -116,17 +119,38 @@ static int start_client(struct conn *c, const char *host, uint16_t port, uint64_
     return 0;
 }
 
-int conn_join(struct conn *c, const char *name, const char *host, uint16_t port, uint64_t now, char *err,
-              size_t errlen)
+int conn_join(struct conn *c, const char *name, const char *host, uint16_t port, const char *game, uint64_t now,
+              char *err, size_t errlen)
 {
     snprintf(c->name, sizeof c->name, "%s", name);
+    snprintf(c->game, sizeof c->game, "%s", game ? game : "");
+    c->nlan = 0;
     return start_client(c, host, port, now, err, errlen);
+}
+
+/* Where players on the LAN can reach this host: its one bound address, or
+ * every LAN address the interfaces have (up, not loopback, not
+ * link-local). Asks the OS only; no packet is sent. */
+static void find_lan(struct conn *c, const char *bind, uint16_t port)
+{
+    char addrs[CONN_LAN_MAX][SYS_ADDR_LEN];
+    int n;
+    if (strcmp(bind, "0.0.0.0") != 0) {
+        snprintf(addrs[0], sizeof addrs[0], "%s", bind);
+        n = strcmp(bind, "127.0.0.1") == 0 ? 0 : 1;
+    } else {
+        n = sys_lan_addresses(addrs, CONN_LAN_MAX);
+    }
+    c->nlan = 0;
+    for (int i = 0; i < n && i < CONN_LAN_MAX; i++)
+        snprintf(c->lan[c->nlan++], sizeof c->lan[0], "%.*s:%u", SYS_ADDR_LEN - 1, addrs[i], port);
 }
 
 int conn_host(struct conn *c, const struct host_cfg *cfg, const char *name, uint64_t now, char *err,
               size_t errlen)
 {
     snprintf(c->name, sizeof c->name, "%s", name);
+    snprintf(c->game, sizeof c->game, "%s", name);
     /* A game left a moment ago may still hold the port (and read its name
      * from host_name): wait for it. */
     if (!net_wait_stopped(3000)) {
@@ -145,11 +169,12 @@ int conn_host(struct conn *c, const struct host_cfg *cfg, const char *name, uint
             snprintf(err, errlen, "Cannot host on port %u: it is already in use. Pick another port.", hc.port);
         else
             snprintf(err, errlen, "Cannot host on port %u: %s.", hc.port, sys_strerror(rc));
-        return -1;
+        return rc < 0 ? rc : SYS_E_OTHER;
     }
     const char *bind = hc.bind_addr && *hc.bind_addr ? hc.bind_addr : "0.0.0.0";
     printf("listening on %s:%u\n", bind, host_port(h));
     fflush(stdout);
+    find_lan(c, bind, host_port(h));
     /* We join our own game over TCP like everyone else. */
     const char *self = strcmp(bind, "0.0.0.0") == 0 ? "127.0.0.1" : bind;
     if (start_client(c, self, host_port(h), now, err, errlen) != 0) {

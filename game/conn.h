@@ -16,10 +16,13 @@
 
 #include "host.h"
 #include "proto.h"
+#include "sys.h"
 
 #define CONNECT_TIMEOUT_MS 5000
 /* A host that accepted the connection but never answers the login. */
 #define LOGIN_TIMEOUT_MS 10000
+/* LAN addresses shown to a hosting player (the rest are left out). */
+#define CONN_LAN_MAX 4
 
 struct client;
 
@@ -31,22 +34,30 @@ struct conn {
     uint64_t connect_ms;            /* when it started */
     char target[300];               /* "127.0.0.1:9090", for messages */
     char name[PROTO_NAME_LEN];      /* the name we joined with */
+    char game[PROTO_NAME_LEN];      /* the game's name from discovery, "" when unknown */
     char host_name[PROTO_NAME_LEN]; /* our host's game name (it keeps the pointer) */
+    /* When hosting: where players on the LAN reach us, "ADDR:PORT" each
+     * (sys_lan_addresses; none when this machine has no LAN address). */
+    char lan[CONN_LAN_MAX][SYS_ADDR_LEN + 8];
+    int nlan;
 };
 
 /*
- * Joins host:port as name (checked by the caller). Call it with no
- * connection (after conn_stop). Returns 0 while the client connects, or -1
- * with a sentence for the player in err.
+ * Joins host:port (a game called game, "" when unknown: for messages) as
+ * name (checked by the caller). Call it with no connection (after
+ * conn_stop). Returns 0 while the client connects, or -1 with a sentence
+ * for the player in err.
  */
-int conn_join(struct conn *c, const char *name, const char *host, uint16_t port, uint64_t now, char *err,
-              size_t errlen);
+int conn_join(struct conn *c, const char *name, const char *host, uint16_t port, const char *game, uint64_t now,
+              char *err, size_t errlen);
 
 /*
  * Starts a host with cfg (its name is ignored: the game is named after the
- * player), prints `listening on ADDRESS:PORT` and joins it. Call it with no
- * connection (after conn_stop). Returns 0, or -1 with a sentence in err
- * (then no host runs).
+ * player), prints `listening on ADDRESS:PORT`, finds the LAN addresses
+ * players can type (c->lan) and joins it. Call it with no connection
+ * (after conn_stop). Returns 0; or, with a sentence in err (and no host
+ * running), the SYS_E_* the host could not start with (the port is the
+ * thing to change), or -1 for any other failure.
  */
 int conn_host(struct conn *c, const struct host_cfg *cfg, const char *name, uint64_t now, char *err,
               size_t errlen);

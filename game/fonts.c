@@ -74,8 +74,9 @@ static int by_name(const void *a, const void *b)
 }
 
 /* The first font file (by name, so the choice is stable) in the override
- * directory that fits the style and has Hangul. */
-static int override_font(enum font_style style, char *out, size_t len)
+ * directory that fits the style and has Hangul. A file there that is not
+ * such a font is named in broken (the first one; broken may be NULL). */
+static int override_font(enum font_style style, char *out, size_t len, char *broken, size_t blen)
 {
     char dir[FONT_PATH_MAX];
     if (assets_path("fonts", dir, sizeof dir) != 0)
@@ -99,6 +100,8 @@ static int override_font(enum font_style style, char *out, size_t len)
             continue;
         if (fonts_has_hangul(out))
             rc = 0;
+        else if (broken && !broken[0])
+            snprintf(broken, blen, "%s", out);
     }
     for (size_t i = 0; i < n; i++)
         free(names[i]);
@@ -109,27 +112,50 @@ static int override_font(enum font_style style, char *out, size_t len)
  * Opening and the face cache
  * ====================================================================== */
 
-static int find_style(enum font_style style, char *out, size_t len)
+static int find_style(enum font_style style, char *out, size_t len, char *broken, size_t blen)
 {
-    if (override_font(style, out, len) == 0)
+    if (override_font(style, out, len, broken, blen) == 0)
         return 0;
-    return fonts_os_find(style, out, len);
+    int rc = fonts_os_find(style, out, len);
+    if (rc == 0 && broken && broken[0])
+        fprintf(stderr, "pawnparty: %s cannot be read as a font with Hangul: using %s\n", broken, out);
+    return rc;
+}
+
+/* What the player reads when there is no font at all (in a message box:
+ * a console may not exist), and what to do about it. The lines are
+ * broken by hand: some message boxes (SDL's own on X11) do not wrap. */
+static void no_font_text(const char *broken, char *err, size_t errlen)
+{
+    char what[FONT_PATH_MAX + 80];
+    if (broken[0]) {
+        const char *rel = strstr(broken, "assets/fonts/");
+        snprintf(what, sizeof what, "%s is damaged:\nit cannot be read as a font.", rel ? rel : broken);
+    } else {
+        snprintf(what, sizeof what, "Its font, assets/fonts/NanumGothic.ttf next to the game,\nis missing.");
+    }
+    snprintf(err, errlen,
+             "Pawn Party found no font that can write Korean (Hangul),\nso it cannot draw its window.\n\n%s\n\n"
+             "To fix it, unpack the game again: the whole download,\nwith the assets folder next to the "
+             "program%s.",
+             what, fonts_os_hint());
 }
 
 int fonts_open(struct fonts **out, char *err, size_t errlen)
 {
+    char broken[FONT_PATH_MAX] = "";
     struct fonts *f = calloc(1, sizeof *f);
     if (!f) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (find_style(FONT_REGULAR, f->file[FONT_REGULAR], FONT_PATH_MAX) != 0) {
-        snprintf(err, errlen, "no font with Hangul found (install fonts-nanum, or put a .ttf in assets/fonts)");
+    if (find_style(FONT_REGULAR, f->file[FONT_REGULAR], FONT_PATH_MAX, broken, sizeof broken) != 0) {
+        no_font_text(broken, err, errlen);
         free(f);
         fonts_os_done();
         return -1;
     }
-    if (find_style(FONT_BOLD, f->file[FONT_BOLD], FONT_PATH_MAX) != 0) {
+    if (find_style(FONT_BOLD, f->file[FONT_BOLD], FONT_PATH_MAX, NULL, 0) != 0) {
         memcpy(f->file[FONT_BOLD], f->file[FONT_REGULAR], FONT_PATH_MAX);
         f->synth_bold = 1;
     }

@@ -1,7 +1,7 @@
 /*
  * Fonts that can write Hangul, found at run time:
- *   1. .ttf and .otf files in assets/fonts next to the executable (an
- *      override: drop a font there and it wins),
+ *   1. .ttf and .otf files in assets/fonts next to the executable: the
+ *      game ships NanumGothic (OFL) there, so it needs nothing installed,
  *   2. the platform: fontconfig asked for a font covering lang "ko",
  *      NanumGothic first (Linux); C:\Windows\Fonts\malgun.ttf (Windows).
  * Each candidate is opened and asked for a few Hangul syllables before it
@@ -19,8 +19,9 @@ enum font_style { FONT_REGULAR = 0, FONT_BOLD = 1 };
 struct fonts;
 
 /* Finds the regular and bold faces. Returns 0 and *out, or -1 with a
- * reason in err (no font with Hangul anywhere). TTF_Init must have run.
- * Free with fonts_close. */
+ * message for the player in err (no font with Hangul anywhere: what is
+ * missing or damaged, and what to do; a few sentences). TTF_Init must
+ * have run. Free with fonts_close. */
 int fonts_open(struct fonts **out, char *err, size_t errlen);
 
 /* The face at a pixel size, opened on first use and kept. NULL only when

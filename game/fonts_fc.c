@@ -52,3 +52,8 @@ void fonts_os_done(void)
 {
     FcFini();
 }
+
+const char *fonts_os_hint(void)
+{
+    return ";\nor install a Korean font (Debian, Ubuntu: sudo apt install fonts-nanum)";
+}

@@ -17,6 +17,10 @@ int fonts_os_find(enum font_style style, char *out, size_t len);
 /* The search is over: frees what the platform keeps for it. */
 void fonts_os_done(void);
 
+/* For the "no font" message: what else the player can do on this
+ * platform, as the end of a sentence (", or install ..."), or "". */
+const char *fonts_os_hint(void);
+
 /* fonts.c, for both: 1 when the font file at path has a few Hangul
  * syllables and Latin letters (a font's name or language tag can promise
  * more than its glyph table holds). */

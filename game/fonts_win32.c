@@ -18,3 +18,8 @@ int fonts_os_find(enum font_style style, char *out, size_t len)
 void fonts_os_done(void)
 {
 }
+
+const char *fonts_os_hint(void)
+{
+    return ""; /* Malgun Gothic, which every Windows has, is missing too: the zip is the fix */
+}

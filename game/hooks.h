@@ -5,9 +5,26 @@
  *
  *   pawnparty: screen start|join|game|confirm
  *   pawnparty: error MESSAGE
- *   pawnparty: layout board_x= board_y= cell= cols= rows= origin_x= origin_y=
+ *   pawnparty: error cleared      (the player edited what was wrong)
+ *   pawnparty: layout board_x= board_y= cell= cols= rows= origin_x= origin_y= tag_h= chat_x= chat_y=
+ *              chat_w= chat_h= notice_x= notice_y= notice_w= notice_h=
  *   pawnparty: joined id= x= y=
  *   pawnparty: frame N            (after a frame that shows a changed world)
+ *   pawnparty: prefs name=N port=P addr=A muted=0|1 file=PATH   (at start: what was remembered)
+ *   pawnparty: name NAME          (at start: the name field's first value)
+ *   pawnparty: games N, then game I x= y= w= h= full=0|1 name=G addr=A:P
+ *                                 (the Join screen's list, when it changes)
+ *   pawnparty: font regular=PATH bold=PATH                        (at start)
+ *   pawnparty: sound on INFO | sound off: WHY | sound muted | sound unmuted
+ *   pawnparty: field NAME text=TEXT sel=FROM..TO   (the focused menu field changed)
+ *   pawnparty: connect HOST:PORT  (a join starts: nothing is looked up before)
+ *   pawnparty: host addresses ADDR:PORT ...    (where players join us)
+ *   pawnparty: chip N x= y= w= h= text=T       (the top bar's chips, as laid out)
+ *   pawnparty: copied TEXT        (put on the clipboard)
+ *   pawnparty: notice TEXT        (the newest notice, when it changes)
+ *   pawnparty: chat shown=NEWEST..OLDEST of N new=K  (ages of the chat lines shown)
+ *   pawnparty: fatal MESSAGE      (the window cannot run; a message box says it)
+ *   pawnparty: quit               (the window is closing)
  *
  * Without the variable nothing is printed, and the loop never wakes for a
  * frame line (hooks_wake); the cheap bookkeeping runs either way.
@@ -16,6 +33,8 @@
 #define PAWN_GAME_HOOKS_H
 
 #include <stdint.h>
+
+#include <SDL.h>
 
 #include "board.h"
 
@@ -28,6 +47,13 @@ struct test_hooks {
     uint64_t frame_printed_ms;
     int board_frames;          /* frames drawn with the board this game */
     uint32_t frames;           /* frames drawn in all */
+    /* What the change-only lines printed last. */
+    char field[300];
+    char notice[128];
+    char chat[96];
+    char chips[512];
+    char games[2048];
+    int games_printed;
 };
 
 /* Reads PAWNPARTY_TEST_EVENTS. */
@@ -58,5 +84,14 @@ void hooks_frame(struct test_hooks *t, int board_with_me, uint64_t now_ms);
 /* When the loop should wake: when a frame line waits, the time it is due
  * (a change settles, and lines come at most ~10 a second); else next. */
 uint64_t hooks_wake(const struct test_hooks *t, uint64_t next);
+
+/* Lines printed only when what they say changed since they were last
+ * printed (each is cheap to call every frame). */
+void hooks_field(struct test_hooks *t, const char *name, const char *text, size_t from, size_t to);
+void hooks_notice(struct test_hooks *t, const char *text);
+void hooks_chat(struct test_hooks *t, size_t newest, size_t oldest, size_t n, size_t unseen);
+void hooks_chips(struct test_hooks *t, const SDL_Rect *r, char (*text)[SYS_ADDR_LEN + 8], int n);
+/* The Join screen's rows, one preformatted line each. */
+void hooks_games(struct test_hooks *t, const char *const *lines, int n);
 
 #endif

@@ -8,10 +8,18 @@
  *
  * The command-line contract is in docs/protocol.md: usage errors exit 2
  * with one line on stderr, run-time failures exit 1, a clean stop exits 0.
+ *
+ * On Windows this file makes two programs (CMakeLists.txt): pawnparty.exe,
+ * a GUI program for the window (PAWN_GUI_EXE), and pawnparty-console.exe
+ * for everything that talks on a console.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef PAWN_GUI_EXE
+#include <windows.h>
+#endif
 
 #include "app.h"
 #include "bots.h"
@@ -202,6 +210,36 @@ static int cmd_window(void)
  * main
  * ====================================================================== */
 
+/* 1 when this run has no window and nowhere to write: the Windows GUI
+ * program asked for a console command (`host --headless`, `bots`,
+ * `--help`) from a double-click or a shortcut. Then a message box says
+ * which program to use, instead of a run nobody can see or stop. */
+static int needs_console(int argc, char **argv)
+{
+#ifdef PAWN_GUI_EXE
+    HANDLE out = GetStdHandle(STD_OUTPUT_HANDLE);
+    if (out && out != INVALID_HANDLE_VALUE)
+        return 0; /* redirected, or a parent gave us its console: it can be read */
+    const char *cmd = argv[1];
+    int headless = 0;
+    for (int i = 2; i < argc; i++)
+        headless |= strcmp(argv[i], "--headless") == 0;
+    if (strcmp(cmd, "bots") != 0 && strcmp(cmd, "--help") != 0 && strcmp(cmd, "-h") != 0 && strcmp(cmd, "help") != 0
+        && !(strcmp(cmd, "host") == 0 && headless))
+        return 0;
+    MessageBoxW(NULL,
+                L"pawnparty.exe is the game window. For a dedicated server, the bots or --help, "
+                L"run pawnparty-console.exe in a terminal, for example:\n\n"
+                L"    pawnparty-console.exe host --headless",
+                L"Pawn Party", MB_OK | MB_ICONINFORMATION);
+    return 1;
+#else
+    (void)argc;
+    (void)argv;
+    return 0;
+#endif
+}
+
 int main(int argc, char **argv)
 {
     argv = sys_utf8_argv(&argc, argv);
@@ -212,6 +250,8 @@ int main(int argc, char **argv)
     }
     if (argc < 2)
         return cmd_window();
+    if (needs_console(argc, argv))
+        return EXIT_USAGE;
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         usage(stdout);

@@ -8,11 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "sys.h"
 
 enum {
     ID_NAME = 1, ID_PORT, ID_HOST, ID_JOIN, ID_QUIT,
-    ID_ADDR = 10, ID_CONNECT, ID_BACK,
+    ID_ADDR = 10, ID_CONNECT, ID_BACK, ID_JNAME,
     ID_CANCEL = 20,
     ID_YES = 30, ID_NO,
     ID_ROW = 100, /* + the index of a found game */
@@ -25,26 +26,16 @@ enum {
  * State
  * ====================================================================== */
 
-static void default_name(struct menus *m, const char *name)
-{
-    const char *user = name[0] ? name : getenv("USER");
-    if (!user || !*user)
-        user = getenv("USERNAME"); /* Windows */
-    ui_field_set(&m->name, user && *user ? user : "player");
-    uint8_t raw[PROTO_NAME_LEN];
-    if (proto_name_pack(m->name.text, raw) != 0)
-        ui_field_set(&m->name, "player");
-}
-
-void menus_init(struct menus *m, const char *name, uint16_t port)
+void menus_init(struct menus *m, const char *name, uint16_t port, const char *addr)
 {
     ui_field_init(&m->name, PROTO_NAME_MAX, 0, "your name");
     ui_field_init(&m->port, 5, 1, "9090");
     ui_field_init(&m->addr, 63, 0, "address, e.g. 192.168.0.12:9090");
-    default_name(m, name);
+    ui_field_set(&m->name, name);
     char text[8];
     snprintf(text, sizeof text, "%u", port);
     ui_field_set(&m->port, text);
+    ui_field_set(&m->addr, addr);
 }
 
 static void open_discovery(struct menus *m)
@@ -100,6 +91,73 @@ void menus_show_error(struct menus *m, const char *msg)
     snprintf(m->error, sizeof m->error, "%s", msg);
 }
 
+/* A name that may be free: "김철수" -> "김철수2", "bob7" -> "bob8", cut
+ * (on a code point) to leave room for the number. */
+static void suggest_name(const char *name, char *out, size_t cap)
+{
+    size_t n = strlen(name), digits = 0;
+    while (digits < n && digits < 6 && name[n - 1 - digits] >= '0' && name[n - 1 - digits] <= '9')
+        digits++;
+    long num = digits ? strtol(name + n - digits, NULL, 10) + 1 : 2;
+    char suffix[24];
+    snprintf(suffix, sizeof suffix, "%ld", num);
+    size_t base = ui_utf8_fit(name, n - digits, PROTO_NAME_MAX - strlen(suffix));
+    snprintf(out, cap, "%.*s%s", (int)base, name, suffix);
+}
+
+/* The row of the game last joined, if it is still listed. */
+static int last_row(const struct menus *m)
+{
+    for (int i = 0; i < m->ngames; i++)
+        if (strcmp(m->games[i].g.host, m->last.host) == 0 && m->games[i].g.a.tcp_port == m->last.port)
+            return ID_ROW + i;
+    return UI_NONE;
+}
+
+void menus_failed(struct menus *m, enum screen s, enum menus_fix fix, const char *msg)
+{
+    char text[sizeof m->error];
+    snprintf(text, sizeof text, "%s", msg);
+    int focus = UI_NONE;
+    switch (fix) {
+    case MENUS_FIX_NAME_TAKEN: {
+        char name[PROTO_NAME_LEN + 16];
+        suggest_name(m->name.text, name, sizeof name);
+        ui_field_set(&m->name, name);
+        snprintf(text, sizeof text, "%s Press Enter to join as \"%s\", or type another name.", msg, name);
+        focus = s == SCREEN_JOIN ? ID_JNAME : ID_NAME;
+        break;
+    }
+    case MENUS_FIX_NAME:
+        focus = s == SCREEN_JOIN ? ID_JNAME : ID_NAME;
+        break;
+    case MENUS_FIX_PORT:
+        focus = ID_PORT;
+        break;
+    case MENUS_FIX_ADDR:
+        if (s != SCREEN_JOIN)
+            break;
+        if (m->last.set && m->last.typed == MENUS_FROM_ARGS) {
+            /* The command line's address, in the field to be fixed. */
+            char addr[300];
+            snprintf(addr, sizeof addr, "%s:%u", m->last.host, m->last.port);
+            ui_field_set(&m->addr, addr);
+        }
+        focus = m->last.set && m->last.typed == MENUS_FROM_ROW ? last_row(m) : UI_NONE;
+        if (focus == UI_NONE)
+            focus = ID_ADDR;
+        break;
+    case MENUS_FIX_NONE:
+        focus = s == SCREEN_JOIN ? ID_ADDR : ID_HOST;
+        break;
+    }
+    if (focus != UI_NONE) {
+        ui_form_focus(&m->form, UI_NONE);
+        ui_form_focus(&m->form, focus); /* selects a field whole */
+    }
+    menus_show_error(m, text);
+}
+
 void menus_clear_error(struct menus *m)
 {
     m->error[0] = '\0';
@@ -113,6 +171,23 @@ void menus_pointer_left(struct menus *m)
 int menus_wants_text(const struct menus *m)
 {
     return ui_form_focused_field(&m->form) != NULL;
+}
+
+int menus_row(const struct menus *m, int i, SDL_Rect *r, const struct found_game **g)
+{
+    const struct ui_widget *w = ui_form_find(&m->form, ID_ROW + i);
+    if (!w || i >= m->ngames)
+        return 0;
+    *r = w->r;
+    *g = &m->games[i];
+    return 1;
+}
+
+const struct ui_field *menus_focused_field(const struct menus *m, const char **name)
+{
+    const struct ui_field *f = ui_form_focused_field(&m->form);
+    *name = f == &m->name ? "name" : f == &m->port ? "port" : f == &m->addr ? "addr" : "";
+    return f;
 }
 
 int menus_wants_hand(const struct menus *m)
@@ -182,17 +257,17 @@ static struct app_cmd refuse(enum screen s, const char *msg)
     return c;
 }
 
-/* The name in the start screen's field, checked as the host will. The
- * join screen has no name field: a bad name sends the player back. */
-static int checked_name(const struct menus *m, struct app_cmd *c)
+/* The name in the name field, checked as the host will; a name that
+ * cannot be used is refused on screen s (start or join). */
+static int checked_name(const struct menus *m, enum screen s, struct app_cmd *c)
 {
     uint8_t raw[PROTO_NAME_LEN];
     if (m->name.len == 0) {
-        *c = refuse(SCREEN_START, "Type your name first: it is shown above your pawn.");
+        *c = refuse(s, "Type your name first: it is shown above your pawn.");
         return -1;
     }
     if (proto_name_pack(m->name.text, raw) != 0) {
-        *c = refuse(SCREEN_START, "That name cannot be used: 1 to 31 bytes, no control characters.");
+        *c = refuse(s, "That name cannot be used: 1 to 31 bytes, no control characters.");
         return -1;
     }
     snprintf(c->name, sizeof c->name, "%.*s", PROTO_NAME_MAX, m->name.text);
@@ -202,7 +277,7 @@ static int checked_name(const struct menus *m, struct app_cmd *c)
 struct app_cmd menus_host(const struct menus *m)
 {
     struct app_cmd c = { .kind = CMD_HOST };
-    if (checked_name(m, &c) != 0)
+    if (checked_name(m, SCREEN_START, &c) != 0)
         return c;
     long v = m->port.len ? strtol(m->port.text, NULL, 10) : -1;
     if (v < 0 || v > 65535)
@@ -211,36 +286,57 @@ struct app_cmd menus_host(const struct menus *m)
     return c;
 }
 
-struct app_cmd menus_join(const struct menus *m, const char *host, uint16_t port)
+struct app_cmd menus_join(struct menus *m, const char *host, uint16_t port, const char *game, enum menus_from typed)
 {
     struct app_cmd c = { .kind = CMD_JOIN };
-    if (checked_name(m, &c) != 0)
+    m->last.set = 1;
+    m->last.typed = typed;
+    snprintf(m->last.host, sizeof m->last.host, "%s", host);
+    m->last.port = port;
+    snprintf(m->last.game, sizeof m->last.game, "%s", game ? game : "");
+    for (int i = 0; i < m->ngames && !m->last.game[0]; i++) /* a typed address of a listed game */
+        if (strcmp(m->games[i].g.host, host) == 0 && m->games[i].g.a.tcp_port == port)
+            snprintf(m->last.game, sizeof m->last.game, "%s", m->games[i].g.a.name);
+    if (checked_name(m, SCREEN_JOIN, &c) != 0)
         return c;
     snprintf(c.addr, sizeof c.addr, "%s", host);
+    snprintf(c.text, sizeof c.text, "%s", m->last.game);
     c.port = port;
     return c;
 }
 
-static struct app_cmd join_typed(const struct menus *m)
+/* The address field, checked before anything looks it up (addr.h). */
+static struct app_cmd join_typed(struct menus *m)
 {
-    char host[256];
+    char host[256], why[320];
     uint16_t port;
-    if (m->addr.len == 0)
-        return refuse(SCREEN_JOIN, "Type the address of a game first (for example 192.168.0.12:9090).");
-    if (sys_parse_hostport(m->addr.text, host, sizeof host, &port, PROTO_DEFAULT_PORT) != 0 || !host[0]) {
-        char msg[320];
-        snprintf(msg, sizeof msg, "'%s' is not an address: use HOST or HOST:PORT.", m->addr.text);
-        return refuse(SCREEN_JOIN, msg);
+    if (addr_parse(m->addr.text, PROTO_DEFAULT_PORT, host, sizeof host, &port, why, sizeof why) != 0) {
+        ui_form_focus(&m->form, ID_ADDR);
+        return refuse(SCREEN_JOIN, why);
     }
-    return menus_join(m, host, port);
+    return menus_join(m, host, port, "", MENUS_FROM_FIELD);
+}
+
+/* Enter in the join screen's name field: the last join again (after "name
+ * taken", with the name just fixed), else on to the address. */
+static struct app_cmd retry(struct menus *m)
+{
+    if (!m->last.set) {
+        ui_form_focus(&m->form, ID_ADDR);
+        return no_cmd;
+    }
+    struct menus_target t = m->last;
+    return menus_join(m, t.host, t.port, t.game, t.typed);
 }
 
 static struct app_cmd activate(struct menus *m, enum screen s, int id)
 {
     if (id >= ID_ROW && id < ID_ROW + m->ngames) {
         const struct found_game *g = &m->games[id - ID_ROW];
+        if (g->g.a.players >= g->g.a.max_players)
+            return no_cmd; /* full: greyed, nothing to join */
         m->error[0] = '\0';
-        return menus_join(m, g->g.host, g->g.a.tcp_port);
+        return menus_join(m, g->g.host, g->g.a.tcp_port, g->g.a.name, MENUS_FROM_ROW);
     }
     switch (id) {
     case ID_NAME:
@@ -259,6 +355,9 @@ static struct app_cmd activate(struct menus *m, enum screen s, int id)
     case ID_CONNECT:
         m->error[0] = '\0';
         return join_typed(m);
+    case ID_JNAME:
+        m->error[0] = '\0';
+        return retry(m);
     case ID_BACK:
         m->error[0] = '\0';
         return cmd_goto(SCREEN_START);
@@ -299,7 +398,10 @@ struct app_cmd menus_event(struct menus *m, enum screen s, const struct conn *c,
         if (e->key.keysym.sym == SDLK_n)
             return activate(m, s, ID_NO);
     }
+    unsigned edits = m->name.edits + m->port.edits + m->addr.edits;
     int id = ui_form_event(&m->form, e);
+    if (edits != m->name.edits + m->port.edits + m->addr.edits)
+        m->error[0] = '\0'; /* the player is fixing it */
     return id != UI_NONE ? activate(m, s, id) : no_cmd;
 }
 
@@ -408,6 +510,7 @@ static void draw_start(struct menus *m, const struct frame *f)
  * The join screen
  * ====================================================================== */
 
+/* A game found on the LAN; a full one is greyed (and its row disabled). */
 static void draw_game_row(const struct frame *f, const struct found_game *fg, SDL_Rect r)
 {
     int pad = sc(f, 14), px = sc(f, 17);
@@ -415,12 +518,19 @@ static void draw_game_row(const struct frame *f, const struct found_game *fg, SD
     char where[128], count[48];
     snprintf(where, sizeof where, "%s:%u", fg->g.host, fg->g.a.tcp_port);
     snprintf(count, sizeof count, full ? "full (%u/%u)" : "%u/%u players", fg->g.a.players, fg->g.a.max_players);
+    SDL_Color name = UI_TEXT, dim = UI_DIM;
+    Uint8 pawn = 255;
+    if (full) {
+        name = dim;
+        dim.a = 150;
+        pawn = 90;
+    }
     gfx_piece(f->gfx, (uint8_t)(fg->g.a.tcp_port % PROTO_LOOKS), (float)(r.x + pad), (float)(r.y + (r.h - sc(f, 30)) / 2),
-              (float)sc(f, 30), 255);
+              (float)sc(f, 30), pawn);
     int tx = r.x + pad + sc(f, 40);
     int lh = gfx_line_height(f->gfx, FONT_BOLD, px);
-    gfx_draw_text(f->gfx, FONT_BOLD, px, UI_TEXT, fg->g.a.name, tx, r.y + r.h / 2 - lh + sc(f, 3), GFX_LEFT);
-    gfx_draw_text(f->gfx, FONT_REGULAR, sc(f, 14), UI_DIM, where, tx, r.y + r.h / 2 + sc(f, 2), GFX_LEFT);
+    gfx_draw_text(f->gfx, FONT_BOLD, px, name, fg->g.a.name, tx, r.y + r.h / 2 - lh + sc(f, 3), GFX_LEFT);
+    gfx_draw_text(f->gfx, FONT_REGULAR, sc(f, 14), dim, where, tx, r.y + r.h / 2 + sc(f, 2), GFX_LEFT);
     gfx_draw_text(f->gfx, FONT_BOLD, sc(f, 15), full ? UI_BAD : UI_GOOD, count, r.x + r.w - pad,
                   r.y + (r.h - sc(f, 18)) / 2, GFX_RIGHT);
 }
@@ -436,10 +546,15 @@ static void draw_join(struct menus *m, const struct frame *f)
     int total = rest + list_h;
     int y = SDL_max(sc(f, 16), (f->h - total) / 2);
 
+    ui_form_begin(&m->form);
     gfx_draw_text(f->gfx, FONT_BOLD, sc(f, 32), UI_TEXT, "Join a game", x, y, GFX_LEFT);
-    gfx_draw_text(f->gfx, FONT_REGULAR, sc(f, 15), UI_DIM, "playing as", x + cw - sc(f, 4) - gfx_text_width(f->gfx, FONT_BOLD, sc(f, 15), m->name.text) - sc(f, 8), y + sc(f, 14), GFX_RIGHT);
-    gfx_draw_text(f->gfx, FONT_BOLD, sc(f, 15), UI_GOLD, m->name.text, x + cw - sc(f, 4), y + sc(f, 14), GFX_RIGHT);
-    y += sc(f, 44);
+    /* The name is on this screen too: "name taken" is fixed here. */
+    int nw = SDL_min(sc(f, 210), cw / 2 - sc(f, 40)), nh = sc(f, 38);
+    SDL_Rect nr = { x + cw - nw, y + sc(f, 2), nw, nh };
+    gfx_draw_text(f->gfx, FONT_REGULAR, sc(f, 15), UI_DIM, "playing as", nr.x - sc(f, 10),
+                  nr.y + (nh - gfx_line_height(f->gfx, FONT_REGULAR, sc(f, 15))) / 2, GFX_RIGHT);
+    ui_form_add(&m->form, UI_KIND_FIELD, ID_JNAME, nr, NULL)->field = &m->name;
+    y += sc(f, 50);
     int eh = draw_error(m, f, x, y, cw);
     y += eh ? eh + gap : 0;
     label(f, "Games on your network", x, y);
@@ -447,11 +562,11 @@ static void draw_join(struct menus *m, const struct frame *f)
 
     SDL_Rect list = { x, y, cw, list_h };
     gfx_round_rect(f->gfx, list, sc(f, 12), UI_PANEL);
-    ui_form_begin(&m->form);
     int shown = SDL_min(m->ngames, rows);
     for (int i = 0; i < shown; i++) {
         SDL_Rect r = { x + sc(f, 8), y + sc(f, 8) + i * row_h, cw - sc(f, 16), row_h };
-        ui_form_add(&m->form, UI_KIND_ROW, ID_ROW + i, r, NULL);
+        const struct discovery_answer *a = &m->games[i].g.a;
+        ui_form_add(&m->form, UI_KIND_ROW, ID_ROW + i, r, NULL)->disabled = a->players >= a->max_players;
     }
     if (m->ngames == 0) {
         const char *msg = m->dq_status[0] ? m->dq_status : "Looking for games on your network...";

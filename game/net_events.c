@@ -12,6 +12,10 @@ Uint32 net_event_packet = (Uint32)-1, net_event_closed = (Uint32)-1;
 
 /* Stoppers still running; the render loop waits for them at exit. */
 static _Atomic int stoppers;
+/* Events of ours in SDL's queue: pushed and not yet freed. */
+static _Atomic int queued;
+/* The session whose events are still wanted (-1: none). */
+static _Atomic Sint32 live_session = -1;
 
 int net_events_init(void)
 {
@@ -34,20 +38,32 @@ static Sint32 session_of(void *ctx)
     return (Sint32)(intptr_t)ctx;
 }
 
-/* Posts e, waiting while the queue is full: the render loop drains it
- * every frame, and a network thread that waits here stops reading, so a
- * host that floods us sees a slow reader (and may drop us) instead of the
- * window silently losing packets. Gives up after PUSH_PATIENCE_MS. */
+/*
+ * Posts e. At most NET_QUEUED_MAX of our events wait in SDL's queue at a
+ * time: past that the network thread waits here, so it stops reading and
+ * a host that floods us meets a slow reader (TCP holds the rest), while
+ * SDL's queue keeps room for the keyboard, the mouse and SDL_QUIT, and the
+ * render loop's work per frame stays bounded. An event of a session the
+ * window has given up is dropped at once, so stopping never waits for
+ * room. Gives up after PUSH_PATIENCE_MS (the render loop is stuck).
+ */
+#define NET_QUEUED_MAX 4096
 #define PUSH_PATIENCE_MS 5000
 
 static int push(SDL_Event *e)
 {
     for (int waited = 0; waited < PUSH_PATIENCE_MS; waited++) {
-        int rc = SDL_PushEvent(e);
-        if (rc == 1)
-            return 0;
-        if (rc == 0)
-            return -1; /* filtered out: waiting will not help */
+        if (atomic_load(&live_session) != e->user.code)
+            return -1; /* stale: nobody will read it */
+        if (atomic_load(&queued) < NET_QUEUED_MAX) {
+            atomic_fetch_add(&queued, 1);
+            int rc = SDL_PushEvent(e);
+            if (rc == 1)
+                return 0;
+            atomic_fetch_sub(&queued, 1);
+            if (rc == 0)
+                return -1; /* filtered out: waiting will not help */
+        }
         SDL_Delay(1);
     }
     return -1;
@@ -84,7 +100,13 @@ int net_connect(const char *host, uint16_t port, const char *name, int timeout_m
                 struct client **out)
 {
     struct client_callbacks cb = { on_packet, on_closed, (void *)(intptr_t)session };
+    atomic_store(&live_session, session);
     return client_start(host, port, name, timeout_ms, &cb, out);
+}
+
+void net_events_forget(void)
+{
+    atomic_store(&live_session, -1);
 }
 
 void net_event_free(SDL_Event *e)
@@ -92,9 +114,11 @@ void net_event_free(SDL_Event *e)
     if (e->type == net_event_packet) {
         free(e->user.data1);
         e->user.data1 = NULL;
+        atomic_fetch_sub(&queued, 1);
     } else if (e->type == net_event_closed) {
         SDL_free(e->user.data1);
         e->user.data1 = NULL;
+        atomic_fetch_sub(&queued, 1);
     }
 }
 

@@ -13,6 +13,9 @@
  *
  * A session number tells one connection's events from the next one's:
  * after the player leaves, late events of the old connection are dropped.
+ * At most a few thousand of our events wait in SDL's queue at once (the
+ * network thread waits for room), so a flooding host can neither fill the
+ * queue past the keyboard and SDL_QUIT nor make a frame's work unbounded.
  */
 #ifndef PAWN_GAME_NET_EVENTS_H
 #define PAWN_GAME_NET_EVENTS_H
@@ -28,11 +31,18 @@ extern Uint32 net_event_packet, net_event_closed;
 /* Registers the two event types (once per process). 0 or -1. */
 int net_events_init(void);
 
-/* client_start with callbacks that post events tagged with session. */
+/* client_start with callbacks that post events tagged with session; from
+ * now on only that session's events are posted. */
 int net_connect(const char *host, uint16_t port, const char *name, int timeout_ms, Sint32 session,
                 struct client **out);
 
-/* Frees what an event of ours carries; harmless for any other event. */
+/* The window gave its connection up: its events are dropped from now on,
+ * not posted (so its network thread never waits for room to post them). */
+void net_events_forget(void);
+
+/* Frees what an event of ours carries, and counts it out of the queue (see
+ * NET_QUEUED_MAX in net_events.c); harmless for any other event. Every
+ * event of ours taken from the queue must go through here once. */
 void net_event_free(SDL_Event *e);
 
 /* Drains every queued event of ours (before SDL_Quit), freeing payloads. */

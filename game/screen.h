@@ -24,6 +24,7 @@ struct frame {
     int w, h;     /* the window's size in pixels */
     float s;      /* UI scale: 1.0 at 1024x720 */
     uint64_t now; /* ms, SDL_GetTicks64 at the top of the frame */
+    int muted;    /* the sound is off (the game's top bar shows it) */
 };
 
 enum app_cmd_kind {
@@ -31,12 +32,14 @@ enum app_cmd_kind {
     CMD_GOTO,   /* show .screen */
     CMD_ERROR,  /* refuse what was typed: show .text on .screen, where it can be fixed */
     CMD_HOST,   /* host a game on .port, playing as .name */
-    CMD_JOIN,   /* join the game at .addr:.port as .name */
+    CMD_JOIN,   /* join the game at .addr:.port as .name (.text: the game's name or "") */
     CMD_CANCEL, /* give up the connection attempt, stay on this screen */
     CMD_LEAVE,  /* end the game and go back to the start screen */
     CMD_MOVE,   /* one square in direction .dir (a DIR_*): a key */
     CMD_WALK,   /* walk to the square .x, .y: a click */
     CMD_CHAT,   /* say .text */
+    CMD_COPY,   /* put .text on the clipboard (an address to give out) */
+    CMD_MUTE,   /* sound off, or on again */
     CMD_QUIT,
 };
 

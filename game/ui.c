@@ -61,14 +61,28 @@ void ui_field_init(struct ui_field *f, size_t max_bytes, int digits, const char 
 void ui_field_clear(struct ui_field *f)
 {
     f->text[0] = '\0';
-    f->len = f->caret = 0;
+    f->len = f->caret = f->anchor = 0;
     f->comp[0] = '\0';
+    f->edits++;
 }
 
 void ui_field_set(struct ui_field *f, const char *s)
 {
     ui_field_clear(f);
     ui_field_insert(f, s);
+}
+
+void ui_field_select_all(struct ui_field *f)
+{
+    f->anchor = 0;
+    f->caret = f->len;
+}
+
+int ui_field_selection(const struct ui_field *f, size_t *from, size_t *to)
+{
+    *from = f->anchor < f->caret ? f->anchor : f->caret;
+    *to = f->anchor < f->caret ? f->caret : f->anchor;
+    return *from != *to;
 }
 
 /* Drops what a field must not hold: control characters (a paste can bring
@@ -88,10 +102,31 @@ static size_t filter(const struct ui_field *f, const char *s, char *out, size_t 
     return n;
 }
 
+static void erase(struct ui_field *f, size_t from, size_t to)
+{
+    memmove(f->text + from, f->text + to, f->len - to + 1);
+    f->len -= to - from;
+    f->caret = f->anchor = from;
+    f->edits++;
+}
+
+/* Removes the selection, if there is one: 1 when it did. */
+static int erase_selection(struct ui_field *f)
+{
+    size_t from, to;
+    if (!ui_field_selection(f, &from, &to))
+        return 0;
+    erase(f, from, to);
+    return 1;
+}
+
 size_t ui_field_insert(struct ui_field *f, const char *s)
 {
     char clean[UI_FIELD_MAX + 1];
     size_t n = filter(f, s, clean, sizeof clean);
+    if (n == 0)
+        return 0;
+    erase_selection(f);
     size_t room = f->max > f->len ? f->max - f->len : 0;
     n = ui_utf8_fit(clean, n, room);
     if (n == 0)
@@ -100,6 +135,8 @@ size_t ui_field_insert(struct ui_field *f, const char *s)
     memcpy(f->text + f->caret, clean, n);
     f->len += n;
     f->caret += n;
+    f->anchor = f->caret;
+    f->edits++;
     return n;
 }
 
@@ -107,6 +144,9 @@ void ui_field_compose(struct ui_field *f, const char *comp, uint32_t now_ms)
 {
     if (f->comp[0] && !comp[0])
         f->comp_end_ms = now_ms;
+    /* A composition replaces the selection, as typing would. */
+    if (comp[0])
+        erase_selection(f);
     /* SDL cuts long compositions at 32 bytes; ours hold whole ones. */
     size_t n = ui_utf8_fit(comp, strlen(comp), sizeof f->comp - 1);
     memcpy(f->comp, comp, n);
@@ -118,51 +158,91 @@ int ui_field_composing(const struct ui_field *f, uint32_t now_ms)
     return f->comp[0] != '\0' || (f->comp_end_ms && now_ms - f->comp_end_ms < COMMIT_ENTER_MS);
 }
 
-static void erase(struct ui_field *f, size_t from, size_t to)
+/* The caret moves to at; with shift the selection stretches, without it
+ * goes. */
+static void move_caret(struct ui_field *f, size_t at, int shift)
 {
-    memmove(f->text + from, f->text + to, f->len - to + 1);
-    f->len -= to - from;
-    f->caret = from;
+    f->caret = at;
+    if (!shift)
+        f->anchor = at;
+}
+
+/* Ctrl+C and Ctrl+X: the selection to SDL's clipboard. */
+static void copy_selection(const struct ui_field *f)
+{
+    size_t from, to;
+    if (!ui_field_selection(f, &from, &to))
+        return;
+    char buf[UI_FIELD_MAX + 1];
+    memcpy(buf, f->text + from, to - from);
+    buf[to - from] = '\0';
+    SDL_SetClipboardText(buf);
+}
+
+static void paste(struct ui_field *f)
+{
+    if (!SDL_HasClipboardText())
+        return;
+    char *clip = SDL_GetClipboardText();
+    if (clip && clip[0])
+        ui_field_insert(f, clip);
+    SDL_free(clip);
+}
+
+static int ctrl_key(struct ui_field *f, SDL_Keycode sym)
+{
+    switch (sym) {
+    case SDLK_a:
+        ui_field_select_all(f);
+        return 1;
+    case SDLK_c:
+        copy_selection(f);
+        return 1;
+    case SDLK_x:
+        copy_selection(f);
+        erase_selection(f);
+        return 1;
+    case SDLK_v:
+        paste(f);
+        return 1;
+    case SDLK_u:
+        ui_field_clear(f);
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 int ui_field_key(struct ui_field *f, const SDL_Keysym *k)
 {
     if (f->comp[0])
         return 1; /* the input method owns the keys while it composes */
-    int ctrl = (k->mod & KMOD_CTRL) != 0;
+    int ctrl = (k->mod & (KMOD_CTRL | KMOD_GUI)) != 0, shift = (k->mod & KMOD_SHIFT) != 0;
+    size_t from, to;
+    int sel = ui_field_selection(f, &from, &to);
+    if (ctrl && ctrl_key(f, k->sym))
+        return 1;
     switch (k->sym) {
     case SDLK_BACKSPACE:
-        if (f->caret > 0)
+        if (!erase_selection(f) && f->caret > 0)
             erase(f, ctrl ? 0 : prev_cp(f->text, f->caret), f->caret);
         return 1;
     case SDLK_DELETE:
-        if (f->caret < f->len)
+        if (!erase_selection(f) && f->caret < f->len)
             erase(f, f->caret, next_cp(f->text, f->len, f->caret));
         return 1;
     case SDLK_LEFT:
-        f->caret = prev_cp(f->text, f->caret);
+        move_caret(f, sel && !shift ? from : prev_cp(f->text, f->caret), shift);
         return 1;
     case SDLK_RIGHT:
-        f->caret = next_cp(f->text, f->len, f->caret);
+        move_caret(f, sel && !shift ? to : next_cp(f->text, f->len, f->caret), shift);
         return 1;
     case SDLK_HOME:
-        f->caret = 0;
+        move_caret(f, 0, shift);
         return 1;
     case SDLK_END:
-        f->caret = f->len;
+        move_caret(f, f->len, shift);
         return 1;
-    case SDLK_u:
-        if (ctrl)
-            ui_field_clear(f);
-        return ctrl;
-    case SDLK_v:
-        if (ctrl && SDL_HasClipboardText()) {
-            char *clip = SDL_GetClipboardText();
-            if (clip)
-                ui_field_insert(f, clip);
-            SDL_free(clip);
-        }
-        return ctrl;
     default:
         return 0;
     }
@@ -177,6 +257,7 @@ void ui_form_reset(struct ui_form *f, int focus_id)
     memset(f, 0, sizeof *f);
     f->focus_id = focus_id;
     f->hover_id = f->press_id = UI_NONE;
+    f->select_pending = focus_id != UI_NONE;
 }
 
 void ui_form_begin(struct ui_form *f)
@@ -211,6 +292,18 @@ struct ui_field *ui_form_focused_field(const struct ui_form *f)
     return w && w->kind == UI_KIND_FIELD ? w->field : NULL;
 }
 
+/* A field that gets the focus is selected whole, as a browser's address
+ * bar is: typing replaces what was there, an arrow key keeps it. */
+static void focus_gained(struct ui_form *f)
+{
+    struct ui_field *fl = ui_form_focused_field(f);
+    f->select_pending = 0;
+    if (fl)
+        ui_field_select_all(fl);
+    else if (!ui_form_find(f, f->focus_id))
+        f->select_pending = 1; /* not laid out yet: ui_form_draw does it */
+}
+
 void ui_form_focus(struct ui_form *f, int id)
 {
     if (f->focus_id != id) {
@@ -219,6 +312,7 @@ void ui_form_focus(struct ui_form *f, int id)
             old->comp[0] = '\0'; /* an abandoned composition is dropped */
         f->focus_id = id;
         f->caret_ms = SDL_GetTicks();
+        focus_gained(f);
     }
 }
 
@@ -232,16 +326,22 @@ void ui_form_step(struct ui_form *f, int delta)
             at = i;
     if (at < 0)
         at = delta > 0 ? -1 : 0;
-    at = ((at + delta) % f->n + f->n) % f->n;
-    ui_form_focus(f, f->w[at].id);
+    for (int tries = 0; tries < f->n; tries++) {
+        at = ((at + delta) % f->n + f->n) % f->n;
+        if (!f->w[at].disabled) {
+            ui_form_focus(f, f->w[at].id);
+            return;
+        }
+    }
 }
 
+/* The enabled widget under a point, or UI_NONE. */
 static int widget_at(const struct ui_form *f, int x, int y)
 {
     SDL_Point p = { x, y };
     for (int i = f->n - 1; i >= 0; i--)
         if (SDL_PointInRect(&p, &f->w[i].r))
-            return f->w[i].id;
+            return f->w[i].disabled ? UI_NONE : f->w[i].id;
     return UI_NONE;
 }
 
@@ -266,9 +366,9 @@ static int form_key(struct ui_form *f, const SDL_KeyboardEvent *k)
     case SDLK_KP_ENTER:
         if (fl && ui_field_composing(fl, SDL_GetTicks()))
             return UI_NONE;
-        return w ? w->id : UI_NONE;
+        return w && !w->disabled ? w->id : UI_NONE;
     case SDLK_SPACE:
-        return w && !fl ? w->id : UI_NONE;
+        return w && !fl && !w->disabled ? w->id : UI_NONE;
     case SDLK_LEFT:
     case SDLK_RIGHT:
         if (!fl) {
@@ -369,6 +469,13 @@ void ui_draw_field(struct gfx *g, const struct ui_field *fl, SDL_Rect r, int foc
 
     SDL_Rect clip = { in.x + 2, in.y, in.w - 4, in.h };
     SDL_RenderSetClipRect(g->ren, &clip);
+    size_t from, to;
+    if (focused && !comp_len && ui_field_selection(fl, &from, &to)) {
+        int sx0 = prefix_width(g, px, fl->text, from), sx1 = prefix_width(g, px, fl->text, to);
+        SDL_Color sel = UI_ACCENT;
+        sel.a = 150;
+        gfx_fill(g, (SDL_Rect){ x0 + sx0, ty, sx1 - sx0, lh }, sel);
+    }
     if (shown[0])
         gfx_draw_text(g, FONT_REGULAR, px, UI_TEXT, shown, x0, ty, GFX_LEFT);
     else if (fl->placeholder && !focused)
@@ -402,8 +509,10 @@ static void draw_button(struct gfx *g, const struct ui_widget *w, int hover, int
     gfx_draw_text(g, FONT_BOLD, px, UI_TEXT, w->label, r.x + r.w / 2, r.y + (r.h - lh) / 2, GFX_CENTER);
 }
 
-void ui_form_draw(const struct ui_form *f, struct gfx *g, int px, uint32_t now_ms)
+void ui_form_draw(struct ui_form *f, struct gfx *g, int px, uint32_t now_ms)
 {
+    if (f->select_pending && ui_form_find(f, f->focus_id))
+        focus_gained(f); /* the focused field is laid out now */
     for (int i = 0; i < f->n; i++) {
         const struct ui_widget *w = &f->w[i];
         int focused = w->id == f->focus_id, hover = w->id == f->hover_id;
@@ -415,6 +524,8 @@ void ui_form_draw(const struct ui_form *f, struct gfx *g, int px, uint32_t now_m
             ui_draw_field(g, w->field, w->r, focused, px, f->caret_ms, now_ms, NULL);
             break;
         case UI_KIND_ROW:
+            if (w->disabled)
+                break;
             if (focused || hover)
                 gfx_round_rect(g, w->r, 6, focused ? UI_BUTTON_HI : UI_BUTTON);
             if (focused)

@@ -38,6 +38,8 @@
 struct ui_field {
     char text[UI_FIELD_MAX + 1];
     size_t len, caret;  /* bytes; the caret is always on a UTF-8 boundary */
+    size_t anchor;      /* the other end of the selection (== caret: none) */
+    unsigned edits;     /* counts every change of the text */
     size_t max;         /* bytes of UTF-8 the field accepts */
     int digits;         /* 1: only 0-9 */
     const char *placeholder;
@@ -46,19 +48,25 @@ struct ui_field {
 };
 
 void ui_field_init(struct ui_field *f, size_t max_bytes, int digits, const char *placeholder);
-/* Replaces the text, cut to max bytes on a code point boundary. */
+/* Replaces the text, cut to max bytes on a code point boundary; the caret
+ * goes to the end, nothing selected. */
 void ui_field_set(struct ui_field *f, const char *s);
-/* Inserts at the caret as many whole code points of s as fit; returns
- * the bytes inserted. */
+/* Replaces the selection (or inserts at the caret) with as many whole code
+ * points of s as fit; returns the bytes inserted. */
 size_t ui_field_insert(struct ui_field *f, const char *s);
+/* Selects the whole text (typing then replaces it). */
+void ui_field_select_all(struct ui_field *f);
+/* The selection as byte offsets [*from, *to); 0 when nothing is selected. */
+int ui_field_selection(const struct ui_field *f, size_t *from, size_t *to);
 /* The IME's current composition (SDL_TEXTEDITING); "" ends it. */
 void ui_field_compose(struct ui_field *f, const char *comp, uint32_t now_ms);
 /* 1 while a composition is open, or just ended: the Enter that commits a
  * syllable arrives around the commit (before or after it, depending on
  * the input method) and must not also submit the field. */
 int ui_field_composing(const struct ui_field *f, uint32_t now_ms);
-/* Editing keys (Backspace, Delete, Left, Right, Home, End, Ctrl+U, Ctrl+V).
- * Returns 1 when the key was used. */
+/* Editing keys: Backspace, Delete, Left, Right, Home, End (with Shift they
+ * select), Ctrl+A (select all), Ctrl+C / Ctrl+X / Ctrl+V through SDL's
+ * clipboard, Ctrl+U (clear). Returns 1 when the key was used. */
 int ui_field_key(struct ui_field *f, const SDL_Keysym *k);
 void ui_field_clear(struct ui_field *f);
 
@@ -80,6 +88,7 @@ struct ui_widget {
     const char *label;
     enum ui_style style;
     struct ui_field *field;
+    int disabled;  /* shown, but takes no focus and no click (a full game) */
 };
 
 #define UI_MAX_WIDGETS 32
@@ -91,18 +100,24 @@ struct ui_form {
     int hover_id;  /* under the mouse, -1: none */
     int press_id;  /* mouse button went down on it */
     uint32_t caret_ms; /* caret blink phase: restarts on every edit */
+    int select_pending; /* the focused field was not laid out when it got the focus */
 };
 
 #define UI_NONE (-1)
 
+/* Forgets last frame's widgets; the focus goes to focus_id. */
 void ui_form_reset(struct ui_form *f, int focus_id);
 /* Starts a new layout (the widgets of the last frame are dropped). */
 void ui_form_begin(struct ui_form *f);
 struct ui_widget *ui_form_add(struct ui_form *f, enum ui_kind kind, int id, SDL_Rect r, const char *label);
 const struct ui_widget *ui_form_find(const struct ui_form *f, int id);
 struct ui_field *ui_form_focused_field(const struct ui_form *f);
+/* Moves the focus to widget id; a field that gets it has its whole text
+ * selected, so that typing replaces it. The widget may not be laid out
+ * yet (a screen shown for the first time): a field is then selected when
+ * it is first added. */
 void ui_form_focus(struct ui_form *f, int id);
-/* Moves the focus delta widgets on, wrapping. */
+/* Moves the focus delta widgets on, wrapping, past disabled ones. */
 void ui_form_step(struct ui_form *f, int delta);
 
 /*
@@ -113,8 +128,9 @@ void ui_form_step(struct ui_form *f, int delta);
 int ui_form_event(struct ui_form *f, const SDL_Event *e);
 
 /* Draws every widget (rows are drawn by their screen: this draws only
- * their hover and focus background). px is the text size. */
-void ui_form_draw(const struct ui_form *f, struct gfx *g, int px, uint32_t now_ms);
+ * their hover and focus background). px is the text size. A field that
+ * got the focus before it was first laid out is selected here. */
+void ui_form_draw(struct ui_form *f, struct gfx *g, int px, uint32_t now_ms);
 /* Draws one field (the game's chat line uses it outside a form). */
 void ui_draw_field(struct gfx *g, const struct ui_field *fl, SDL_Rect r, int focused, int px, uint32_t caret_ms,
                    uint32_t now_ms, SDL_Rect *caret_out);

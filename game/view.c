@@ -199,6 +199,55 @@ static void add_system_line(struct view *v, const char *text)
     snprintf(c->text, sizeof c->text, "%s", text);
 }
 
+/* "NAME joined" for one player; two or more say how many. */
+static void event_text(char *out, size_t n, enum view_notice_kind kind, unsigned count, const char *first,
+                       const char *last)
+{
+    static const char *const one[] = { "%s joined", "%s left", "%s was dropped" };
+    static const char *const two[] = { "%s and %s joined", "%s and %s left", "%s and %s were dropped" };
+    static const char *const many[] = { "%u players joined", "%u players left", "%u players were dropped" };
+    if (count == 1)
+        snprintf(out, n, one[kind], last);
+    else if (count == 2)
+        snprintf(out, n, two[kind], first, last);
+    else
+        snprintf(out, n, many[kind], count);
+}
+
+/*
+ * Someone joined, left or was dropped: a notice and a system chat line,
+ * or, in a burst (the same kind again within VIEW_FOLD_MS, its notice
+ * still shown and its chat line still the newest), the last ones
+ * rewritten to count them all.
+ */
+static void add_event(struct view *v, enum view_notice_kind kind, const char *name, uint64_t now_ms)
+{
+    struct view_fold *f = &v->fold;
+    char text[sizeof v->notices[0].text];
+    int folds = f->count > 0 && f->kind == kind && now_ms - f->last_ms <= VIEW_FOLD_MS
+             && f->chat_serial == v->chat_serial && v->nchat > 0 && v->nnotices > 0
+             && v->notices[v->nnotices - 1].kind == kind;
+    if (folds) {
+        f->count++;
+        f->last_ms = now_ms;
+        event_text(text, sizeof text, kind, f->count, f->first, name);
+        struct view_notice *n = &v->notices[v->nnotices - 1];
+        snprintf(n->text, sizeof n->text, "%s", text);
+        n->born_ms = now_ms; /* shown for its whole life after the last one */
+        struct view_chat *c = &v->chat[(v->chat_head + v->nchat - 1) % VIEW_CHAT_LINES];
+        snprintf(c->text, sizeof c->text, "%s", text);
+        return;
+    }
+    event_text(text, sizeof text, kind, 1, name, name);
+    add_notice(v, kind, text, now_ms);
+    add_system_line(v, text);
+    f->kind = kind;
+    f->count = 1;
+    f->last_ms = now_ms;
+    f->chat_serial = v->chat_serial;
+    snprintf(f->first, sizeof f->first, "%s", name);
+}
+
 const struct view_chat *view_chat_line(const struct view *v, size_t i)
 {
     if (i >= v->nchat)
@@ -221,15 +270,13 @@ static int on_put(struct view *v, const struct proto_msg *m, uint64_t now_ms)
     int ch = VIEW_CH_PIECES;
     if (m->u.put.why != PUT_JOINED)
         return ch;
-    char text[sizeof v->notices[0].text];
     if (p.id == v->mirror.my_id) {
+        char text[sizeof v->notices[0].text];
         snprintf(text, sizeof text, "You joined as %s", p.name);
         add_system_line(v, text);
         return ch | VIEW_CH_CHAT;
     }
-    snprintf(text, sizeof text, "%s joined", p.name);
-    add_notice(v, VIEW_NOTICE_JOIN, text, now_ms);
-    add_system_line(v, text);
+    add_event(v, VIEW_NOTICE_JOIN, p.name, now_ms);
     return ch | VIEW_CH_NOTICE | VIEW_CH_CHAT;
 }
 
@@ -255,13 +302,9 @@ static int on_remove(struct view *v, const struct proto_msg *m, uint64_t now_ms)
     const struct view_piece *p = view_find(v, m->u.remove.id);
     if (!p)
         return 0;
-    char text[sizeof v->notices[0].text];
     int ch = VIEW_CH_PIECES, mine = p->id == v->mirror.my_id;
     if (m->u.remove.why == REMOVE_LEFT || m->u.remove.why == REMOVE_DROPPED) {
-        int dropped = m->u.remove.why == REMOVE_DROPPED;
-        snprintf(text, sizeof text, dropped ? "%s was dropped" : "%s left", p->name);
-        add_notice(v, dropped ? VIEW_NOTICE_DROP : VIEW_NOTICE_LEAVE, text, now_ms);
-        add_system_line(v, text);
+        add_event(v, m->u.remove.why == REMOVE_DROPPED ? VIEW_NOTICE_DROP : VIEW_NOTICE_LEAVE, p->name, now_ms);
         ch |= VIEW_CH_NOTICE | VIEW_CH_CHAT;
     }
     if (mine)

@@ -21,6 +21,7 @@
 #define VIEW_NOTICE_MS 4000      /* a notice's whole life */
 #define VIEW_NOTICE_FADE_MS 1000 /* ...of which the last part fades out */
 #define VIEW_NOTICES 6           /* the oldest goes when a seventh comes */
+#define VIEW_FOLD_MS 2000        /* joins (or leaves) this close fold into one line */
 #define VIEW_CHAT_LINES 200
 
 /* A piece as drawn: the mirror's square plus where its glide started. */
@@ -38,8 +39,18 @@ enum view_notice_kind { VIEW_NOTICE_JOIN, VIEW_NOTICE_LEAVE, VIEW_NOTICE_DROP };
 
 struct view_notice {
     enum view_notice_kind kind;
-    char text[PROTO_NAME_LEN + 48];
+    char text[2 * PROTO_NAME_LEN + 32];
     uint64_t born_ms;
+};
+
+/* A burst of joins (or leaves, or drops) folds into one notice and one
+ * chat line: "Ann joined", "Ann and Bo joined", "8 players joined". */
+struct view_fold {
+    enum view_notice_kind kind;
+    unsigned count;          /* 0: nothing to fold into */
+    uint64_t last_ms;        /* the last event folded in */
+    uint32_t chat_serial;    /* the chat line it rewrites (still the newest) */
+    char first[PROTO_NAME_LEN];
 };
 
 /* A chat line keeps the speaker's name and look as they were when it was
@@ -77,6 +88,7 @@ struct view {
     struct view_chat chat[VIEW_CHAT_LINES]; /* a ring */
     size_t chat_head, nchat;
     uint32_t chat_serial;    /* counts every line ever added */
+    struct view_fold fold;
 };
 
 void view_init(struct view *v);

@@ -5,6 +5,7 @@
  */
 #include "gui.h"
 
+#include <SDL.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -87,6 +88,7 @@ void xvfb_stop(struct xvfb *x)
 {
     if (x->pid <= 0)
         return;
+    x_clip_close(); /* Xlib would end this process when its server goes */
     kill(x->pid, SIGTERM);
     for (int i = 0; i < 300; i++) {
         if (waitpid(x->pid, NULL, WNOHANG) == x->pid) {
@@ -212,4 +214,153 @@ int x_park_pointer(struct xvfb *x, const struct xwin *w)
     snprintf(ys, sizeof ys, "%d", py);
     char *argv[] = {"xdotool", "mousemove", xs, ys, NULL};
     return xdo(x, argv, it_ms(5000), NULL, 0) == 0 ? 0 : -1;
+}
+
+int x_type(struct xvfb *x, const struct xwin *w, const char *text)
+{
+    char id[32], t[512];
+    snprintf(id, sizeof id, "%s", w->id);
+    snprintf(t, sizeof t, "%s", text);
+    char *argv[] = {"xdotool", "windowfocus", id, "type", "--delay", "40", t, NULL};
+    int code = xdo(x, argv, it_ms(10000), NULL, 0);
+    if (code != 0)
+        CHECK_FAIL("xdotool type \"%s\": exit %d", text, code);
+    return code == 0 ? 0 : -1;
+}
+
+int x_wheel(struct xvfb *x, const struct xwin *w, int wx, int wy, int n)
+{
+    char id[32], xs[16], ys[16], reps[16];
+    snprintf(id, sizeof id, "%s", w->id);
+    snprintf(xs, sizeof xs, "%d", w->x + wx);
+    snprintf(ys, sizeof ys, "%d", w->y + wy);
+    snprintf(reps, sizeof reps, "%d", n > 0 ? n : -n);
+    /* X buttons 4 and 5 are the wheel turned up and down. */
+    char *argv[] = {"xdotool", "windowfocus", id, "mousemove", xs, ys, "click", "--repeat", reps, "--delay", "60",
+                    n > 0 ? "4" : "5", NULL};
+    int code = xdo(x, argv, it_ms(10000), NULL, 0);
+    if (code != 0)
+        CHECK_FAIL("xdotool wheel %d at %s,%s: exit %d", n, xs, ys, code);
+    return code == 0 ? 0 : -1;
+}
+
+/* A viewable top-level window titled title, from `xwininfo -root -tree`
+ * (xdotool cannot match a WM_NAME of type UTF8_STRING, which SDL's X11
+ * message box sets). 0 with w filled, else -1. */
+static int find_in_tree(struct xvfb *x, const char *title, struct xwin *w)
+{
+    static char out[65536];
+    char *argv[] = {"xwininfo", "-root", "-tree", NULL};
+    char *env[] = {x->env_display, NULL};
+    if (proc_run(argv, env, it_ms(5000), out, sizeof out) != 0)
+        return -1;
+    char want[160];
+    snprintf(want, sizeof want, "\"%s", title);
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        char id[32];
+        const char *q = strstr(line, want);
+        if (!q || sscanf(line, " %31s", id) != 1 || strncmp(id, "0x", 2) != 0)
+            continue;
+        /* "0x600002 "Pawn Party": ()  1290x157+-5+289  +-5+289" */
+        const char *geo = strstr(q, ")  ");
+        int gw, gh, ax, ay;
+        if (!geo || sscanf(geo + 3, "%dx%d%*[+-0-9] %d%d", &gw, &gh, &ax, &ay) < 2)
+            continue;
+        char info[4096];
+        char *wi[] = {"xwininfo", "-id", id, NULL};
+        if (proc_run(wi, env, it_ms(5000), info, sizeof info) != 0 || !strstr(info, "IsViewable"))
+            continue;
+        const char *px = strstr(info, "Absolute upper-left X:"), *py = strstr(info, "Absolute upper-left Y:");
+        memset(w, 0, sizeof *w);
+        snprintf(w->id, sizeof w->id, "%lu", strtoul(id, NULL, 16));
+        w->w = gw;
+        w->h = gh;
+        if (px)
+            sscanf(px, "Absolute upper-left X: %d", &w->x);
+        if (py)
+            sscanf(py, "Absolute upper-left Y: %d", &w->y);
+        return 0;
+    }
+    return -1;
+}
+
+int x_find_titled(struct xvfb *x, const char *title, struct xwin *w, int timeout_ms)
+{
+    uint64_t end = proc_now_ms() + (uint64_t)timeout_ms;
+    for (;;) {
+        if (find_in_tree(x, title, w) == 0)
+            return 0;
+        if (proc_now_ms() >= end)
+            return -1;
+        proc_sleep_ms(100);
+    }
+}
+
+int x_window_visible(struct xvfb *x, const char *pidbuf)
+{
+    char out[256];
+    char pid[16];
+    snprintf(pid, sizeof pid, "%s", pidbuf);
+    char *argv[] = {"xdotool", "search", "--all", "--onlyvisible", "--pid", pid, "--name", "^Pawn Party", NULL};
+    return xdo(x, argv, it_ms(5000), out, sizeof out) == 0 && out[0] >= '0' && out[0] <= '9';
+}
+
+/* ==== the clipboard, through SDL ========================================= */
+
+static int clip_on;
+
+static int clip_open(struct xvfb *x)
+{
+    if (clip_on)
+        return 0;
+    /* The test's own signal handlers stay (the kill list); SDL's would
+     * turn SIGTERM into an event nobody reads. */
+    SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+    setenv("DISPLAY", x->name, 1);
+    setenv("SDL_VIDEODRIVER", "x11", 1);
+    if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+        CHECK_FAIL("the test cannot reach the X clipboard: SDL_Init(video) on %s: %s", x->name, SDL_GetError());
+        return -1;
+    }
+    clip_on = 1;
+    return 0;
+}
+
+void x_clip_pump(void)
+{
+    if (clip_on)
+        SDL_PumpEvents();
+}
+
+int x_clip_get(struct xvfb *x, char *out, size_t cap)
+{
+    out[0] = 0;
+    if (clip_open(x) != 0)
+        return -1;
+    char *t = SDL_GetClipboardText(); /* waits for the owner's answer (SDL: up to a second) */
+    if (!t)
+        return -1;
+    snprintf(out, cap, "%s", t);
+    SDL_free(t);
+    return 0;
+}
+
+int x_clip_set(struct xvfb *x, const char *text)
+{
+    if (clip_open(x) != 0)
+        return -1;
+    if (SDL_SetClipboardText(text) != 0) {
+        CHECK_FAIL("SDL_SetClipboardText: %s", SDL_GetError());
+        return -1;
+    }
+    x_clip_pump();
+    return 0;
+}
+
+void x_clip_close(void)
+{
+    if (!clip_on)
+        return;
+    SDL_QuitSubSystem(SDL_INIT_VIDEO);
+    clip_on = 0;
 }

@@ -1,7 +1,7 @@
 /*
  * The game's view (game/view.c): a login/put/move/remove sequence, my own
- * piece, glides that interpolate and settle, notices that come and expire,
- * and the chat log.
+ * piece, glides that interpolate and settle, notices that come and expire
+ * (and fold when they come in a burst), and the chat log.
  */
 #include "check.h"
 #include "view.h"
@@ -255,13 +255,70 @@ static void t_notices(void)
     CHECK_INT(v.nnotices, 0);
     CHECK_INT(view_next_notice_event(&v, 20000), 0);
 
-    /* A burst keeps only the newest few. */
+    /* Many, each too late to fold into the last: only the newest few. */
     for (uint32_t i = 0; i < VIEW_NOTICES + 3; i++) {
         m = put(100 + i, (uint16_t)i, 7, 0, PUT_JOINED, "x");
-        view_apply(&v, &m, 30000 + i);
+        view_apply(&v, &m, 30000 + i * (VIEW_FOLD_MS + 1));
     }
     CHECK_INT(v.nnotices, VIEW_NOTICES);
-    CHECK_INT(v.notices[VIEW_NOTICES - 1].born_ms, 30000 + VIEW_NOTICES + 2);
+    CHECK_INT(v.notices[VIEW_NOTICES - 1].born_ms, 30000 + (VIEW_NOTICES + 2) * (VIEW_FOLD_MS + 1));
+    view_free(&v);
+}
+
+/* A burst of joins is one notice and one chat line that counts them; a
+ * chat line, another kind or a pause starts a new one. */
+static void t_fold(void)
+{
+    struct view v;
+    start(&v);
+    size_t lines = v.nchat;
+    static const char *const names[8] = { "Ann", "Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hal" };
+    struct proto_msg m = put(20, 0, 3, 1, PUT_JOINED, names[0]);
+    view_apply(&v, &m, 5000);
+    CHECK_STR(v.notices[0].text, "Ann joined");
+    m = put(21, 1, 3, 1, PUT_JOINED, names[1]);
+    CHECK_INT(view_apply(&v, &m, 5100), VIEW_CH_PIECES | VIEW_CH_NOTICE | VIEW_CH_CHAT);
+    CHECK_INT(v.nnotices, 1);
+    CHECK_STR(v.notices[0].text, "Ann and Bo joined");
+    CHECK_STR(view_chat_line(&v, 0)->text, "Ann and Bo joined");
+    for (uint32_t i = 2; i < 8; i++) {
+        m = put(20 + i, (uint16_t)i, 3, 1, PUT_JOINED, names[i]);
+        view_apply(&v, &m, 5100 + i * 300);
+    }
+    CHECK_INT(v.nnotices, 1);
+    CHECK_STR(v.notices[0].text, "8 players joined");
+    CHECK_INT(v.notices[0].born_ms, 5100 + 7 * 300); /* its life starts again with each */
+    CHECK_INT(v.nchat, lines + 1);
+    CHECK_STR(view_chat_line(&v, 0)->text, "8 players joined");
+
+    /* Leaves are another kind; two fold, a third after a pause does not. */
+    m = rm(20, REMOVE_LEFT);
+    view_apply(&v, &m, 8000);
+    m = rm(21, REMOVE_LEFT);
+    view_apply(&v, &m, 8100);
+    CHECK_INT(v.nnotices, 2);
+    CHECK_STR(v.notices[1].text, "Ann and Bo left");
+    m = rm(22, REMOVE_LEFT);
+    view_apply(&v, &m, 8100 + VIEW_FOLD_MS + 1);
+    CHECK_INT(v.nnotices, 3);
+    CHECK_STR(v.notices[2].text, "Cy left");
+
+    /* A chat line between two leaves: the second is a line of its own. */
+    m = chat(23, "bye");
+    view_apply(&v, &m, 11000);
+    m = rm(23, REMOVE_LEFT);
+    view_apply(&v, &m, 11100);
+    CHECK_STR(view_chat_line(&v, 0)->text, "Di left");
+    CHECK_STR(view_chat_line(&v, 1)->text, "bye");
+    CHECK_STR(view_chat_line(&v, 2)->text, "Cy left");
+
+    /* Drops fold with drops only. */
+    m = rm(24, REMOVE_DROPPED);
+    view_apply(&v, &m, 11200);
+    m = rm(25, REMOVE_DROPPED);
+    view_apply(&v, &m, 11300);
+    CHECK_STR(view_chat_line(&v, 0)->text, "Ed and Flo were dropped");
+    CHECK_STR(view_chat_line(&v, 1)->text, "Di left");
     view_free(&v);
 }
 
@@ -315,6 +372,7 @@ static const struct check_case tests[] = {
     CHECK_CASE(t_descending_ids),
     CHECK_CASE(t_glide),
     CHECK_CASE(t_notices),
+    CHECK_CASE(t_fold),
     CHECK_CASE(t_dropped_me),
     CHECK_CASE(t_chat_log),
     { 0 },

@@ -45,22 +45,18 @@ start)
         wineserver -k </dev/null >/dev/null 2>&1 || true
         exit 1
     fi
-    # The Windows game draws with Malgun Gothic (C:\Windows\Fonts\malgun.ttf
-    # and malgunbd.ttf), which Wine does not ship. The prefix gets, under
-    # those names, the files fontconfig gives the native game (NanumGothic,
-    # game/fonts.c): both builds then draw the same glyphs, which the
-    # golden comparison (winegui) needs.
-    fonts="$prefix/drive_c/windows/Fonts"
-    mkdir -p "$fonts"
-    for style in regular:malgun.ttf bold:malgunbd.ttf; do
-        file=$(fc-match -f '%{file}' "NanumGothic:lang=ko:weight=${style%%:*}" 2>/dev/null || true)
-        if [ -n "$file" ] && [ -f "$file" ]; then
-            cp -f "$file" "$fonts/${style#*:}"
-            echo "prefix.sh: C:\\windows\\Fonts\\${style#*:} is $file"
-        else
-            echo "prefix.sh: no NanumGothic ${style%%:*} face (fonts-nanum): the Windows game has no font" >&2
-        fi
-    done
+    # The game ships its font (assets/fonts/NanumGothic.ttf beside the exe,
+    # game/fonts.c takes it first), so the prefix gets no Korean font at
+    # all, as a Windows without Malgun Gothic: the window must draw Hangul
+    # from what the zip carries. (A prefix from an older run had copies of
+    # NanumGothic under Malgun's names: they go.)
+    rm -f "$prefix/drive_c/windows/Fonts/malgun.ttf" "$prefix/drive_c/windows/Fonts/malgunbd.ttf"
+    # Xvfb has no window manager, and winex11 waits up to 2 s for one to
+    # withdraw every managed window that is hidden or destroyed: every
+    # Quit took 2 s, which no Windows desktop does. Unmanaged windows are
+    # placed and closed as the program says.
+    wine reg add 'HKCU\Software\Wine\X11 Driver' /v Managed /d N /f </dev/null >/dev/null 2>&1 ||
+        echo "prefix.sh: could not make Wine's windows unmanaged (Quit will wait 2 s for a window manager)" >&2
     echo "prefix.sh: $prefix ready in $(($(date +%s) - t0)) s (wine $(wine --version 2>/dev/null)," \
         "file limit $(ulimit -n))"
     ;;

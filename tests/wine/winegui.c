@@ -4,13 +4,20 @@
  * pixel. Built on the GUI tests' plumbing (tests/gui/gui.h) and the
  * integration harness (tests/integration/harness.h).
  *
- *   winegui --game PATH --wine WINE --exe PAWNPARTY.EXE [--artifacts DIR] [--text-shift PX]
+ *   winegui --game PATH --wine WINE --exe PAWNPARTY.EXE --console-exe PAWNPARTY-CONSOLE.EXE
+ *           --zip PAWNPARTY-WIN64.ZIP [--case NAME] [--artifacts DIR] [--text-shift PX]
+ *
+ * The Windows programs run from the zip a player downloads, unpacked into
+ * the case's artifacts, in a prefix with no Korean font (tests/wine/
+ * prefix.sh): the window draws Hangul with the font the zip carries.
+ * pawnparty.exe is a GUI program: SIGINT (Wine's Ctrl+C) means nothing to
+ * it, as Ctrl+C means nothing to a Windows window; it is closed the way a
+ * player closes it, Alt+F4 (Wine's DefWindowProc: WM_CLOSE, SDL_QUIT).
  *
  * Why not guitest itself: guitest stops every window with SIGTERM and
  * expects exit 0. Wine does not turn SIGTERM into anything a Windows
- * program sees (the process just dies, status 143); SIGINT is its Ctrl+C
- * (CTRL_C_EVENT, which SDL's C-runtime SIGINT handler turns into SDL_QUIT).
- * And guitest's --game is one path, not a command.
+ * program sees (the process just dies, status 143). And guitest's --game
+ * is one path, not a command.
  *
  * The window must be the first program in its WINEPREFIX that opens a
  * window: that one starts the prefix's desktop process with its DISPLAY.
@@ -25,14 +32,15 @@
  *      on SIGTERM with 0 and the observers see it leave;
  *   3. the Windows window (`wine pawnparty.exe join ...`) does the same on
  *      the same host: same square, same look, same name bytes on the wire
- *      (Windows client -> Linux host), the same layout line; screenshot; it
- *      quits on SIGINT (Ctrl+C) with 0 and the observers see it leave;
+ *      (Windows client -> Linux host), the same layout line, the zip's
+ *      font; screenshot; it quits on Alt+F4 with 0 and the observers see it
+ *      leave;
  *   4. the two window pictures, cropped to the windows, must be the same
  *      size and the same pixels. Both use SDL's software renderer
  *      (SDL_RENDER_DRIVER=software, SDL_FRAMEBUFFER_ACCELERATION=0) and the
- *      same font files (tests/wine/prefix.sh puts the NanumGothic files
- *      that fontconfig gives the native game into the prefix as Malgun
- *      Gothic, the font the Windows game asks for).
+ *      same font files (assets/fonts/NanumGothic*.ttf, which both take
+ *      first: the Windows one from the zip, in a prefix with no Korean
+ *      font at all).
  *
  * The one known difference, and the tolerance for it: Debian's SDL2_ttf
  * shapes text with HarfBuzz, which applies the font's GPOS kerning; the
@@ -49,8 +57,21 @@
  * Artifacts in DIR/golden/: native.png, wine.png (the windows), diff.png
  * (differing pixels on a dimmed native picture: yellow where a text shift
  * explains them, red where nothing does), every process's
- * stdout/stderr, xvfb.log. Exit 0 passed, 1 failed, 77 skipped (no Xvfb,
- * xdotool or import), 2 usage.
+ * stdout/stderr, xvfb.log.
+ *
+ * The other cases (issue 9):
+ *   nofont        the zip without its fonts, in the fontless prefix: a
+ *                 message box says what to do (the Windows program has no
+ *                 console to say it on), Enter, exit 1
+ *   double_click  `wine start` of pawnparty.exe, as Explorer starts it:
+ *                 the game window and no other; the same for
+ *                 pawnparty-console.exe opens a console too (which shows
+ *                 that the check can see one); both close with Alt+F4
+ *   default_name  with nothing remembered, the Windows window's name field
+ *                 starts with the same name as the Linux window's (the
+ *                 account's)
+ *
+ * Exit 0 passed, 1 failed, 77 skipped (no Xvfb, xdotool or import), 2 usage.
  */
 #include "gui.h"
 
@@ -66,9 +87,31 @@
 #define HOOK GUI_HOOK
 #define OBSERVERS 8
 
-static const char *game_path, *wine_path, *exe_path;
+static const char *game_path, *wine_path, *exe_path, *console_path, *zip_path;
 static const char *artifacts_root = "/tmp";
 static int text_shift; /* --text-shift: see the top of the file */
+
+/* The zip unpacked into the case's artifacts (DIR/unzipped): the programs
+ * a player runs. Returns the path of prog in it (static). */
+static const char *unzipped(const char *prog)
+{
+    static char dir[700], path[800];
+    snprintf(dir, sizeof dir, "%s/unzipped", gui_art);
+    snprintf(path, sizeof path, "%s/%s", dir, prog);
+    struct stat st;
+    if (stat(path, &st) == 0)
+        return path;
+    proc_mkdir_p(dir);
+    char zip[700];
+    snprintf(zip, sizeof zip, "%s", zip_path);
+    char *argv[] = {"sh", "-c", "cd \"$0\" && cmake -E tar xf \"$1\"", dir, zip, NULL};
+    char out[512];
+    if (proc_run(argv, NULL, it_ms(60000), out, sizeof out) != 0 || stat(path, &st) != 0) {
+        CHECK_FAIL("cannot unpack %s into %s: %s", zip_path, dir, out);
+        check_abort();
+    }
+    return path;
+}
 
 /* 윈도우 ("window") in UTF-8: a Windows client must send these bytes. */
 static const char win_name[] = "\xEC\x9C\x88\xEB\x8F\x84\xEC\x9A\xB0";
@@ -91,9 +134,10 @@ static int window_start(struct proc *g, const char *label, int wine, uint16_t po
     snprintf(addr, sizeof addr, "127.0.0.1:%u", (unsigned)port);
     char *argv[12];
     int n = 0;
+    const char *exe = wine ? unzipped("pawnparty.exe") : NULL;
     if (wine) {
         argv[n++] = (char *)wine_path; /* the wine script execs the loader: same pid */
-        argv[n++] = (char *)exe_path;
+        argv[n++] = (char *)exe;
     } else {
         argv[n++] = (char *)game_path;
     }
@@ -105,7 +149,7 @@ static int window_start(struct proc *g, const char *label, int wine, uint16_t po
     if (proc_spawn(g, label, gui_art, argv, gui_env(&env, wine, NULL), 0) != 0)
         return -1;
     check_note("%s: pid %d: %s%s%s join %s --name %s", label, (int)g->pid, argv[0], wine ? " " : "",
-            wine ? exe_path : "", addr, win_name);
+            wine ? exe : "", addr, win_name);
     return 0;
 }
 
@@ -172,12 +216,32 @@ static int window_show(struct proc *g, const char *name, struct shown *sh)
     return 0;
 }
 
-/* Stops the window with sig; it must exit 0. */
-static void window_stop(struct proc *g, int sig)
+/* Stops the Linux window with SIGTERM, the Windows one with Alt+F4 (a GUI
+ * program has no Ctrl+C); it must exit 0. */
+static void window_stop(struct proc *g, int wine)
 {
-    int code = proc_stop(g, sig, it_ms(15000));
+    int code;
+    uint64_t t0 = sys_now_ms();
+    if (wine) {
+        struct xwin w;
+        if (x_find_window(&gui_x, g->pid, &w, it_ms(10000)) == 0)
+            x_key(&gui_x, &w, "alt+F4");
+        code = proc_wait_exit(g, it_ms(15000));
+        if (code < 0)
+            proc_stop(g, SIGKILL, it_ms(5000)); /* code stays -1: a failure */
+    } else {
+        code = proc_stop(g, SIGTERM, it_ms(15000));
+    }
+    uint64_t took = sys_now_ms() - t0;
+    check_note("%s: %s: exit %d after %llu ms", g->label, wine ? "Alt+F4" : "SIGTERM", code,
+               (unsigned long long)took);
+    /* Closing is quick on Windows too (it took 2 s while winex11 waited
+     * for a window manager: tests/wine/prefix.sh). */
+    if (wine && code == 0 && took > (uint64_t)it_ms(1500))
+        CHECK_FAIL("%s: Alt+F4 took %llu ms to end the program, expected under %d ms", g->label,
+                   (unsigned long long)took, it_ms(1500));
     if (code != 0) {
-        CHECK_FAIL("%s: %s: expected exit status 0 within %d ms, got %s %d", g->label, sig == SIGINT ? "SIGINT" : "SIGTERM",
+        CHECK_FAIL("%s: %s: expected exit status 0 within %d ms, got %s %d", g->label, wine ? "Alt+F4" : "SIGTERM",
                 it_ms(15000), code < 0 ? "timeout (killed)" : "status", code);
         proc_dump(g, 30);
     }
@@ -300,8 +364,8 @@ static void check_not_blank(const struct shown *sh, const char *who)
 
 /* One window's turn on the host: it joins, every observer is told (name
  * bytes, square), its picture is taken, it quits with status 0 and every
- * observer sees it leave. SIGTERM stops the Linux window; Ctrl+C (SIGINT)
- * is how Wine stops a Windows program cleanly. */
+ * observer sees it leave. SIGTERM stops the Linux window; Alt+F4 the
+ * Windows one. */
 static void window_turn(struct tc **obs, uint16_t port, int wine, struct shown *sh)
 {
     const char *who = wine ? "the Windows window" : "the Linux window";
@@ -314,12 +378,36 @@ static void window_turn(struct tc **obs, uint16_t port, int wine, struct shown *
     observers_see_join(obs, sh, who);
     if (!wine)
         check_not_blank(sh, who);
-    window_stop(&g, wine ? SIGINT : SIGTERM);
+    char font[1024];
+    if (proc_last_line(&g, HOOK "font regular=", font, sizeof font)) {
+        check_note("%s: %s", who, font);
+        if (!strstr(font, "assets/fonts/NanumGothic.ttf") && !strstr(font, "assets\\fonts\\NanumGothic.ttf"))
+            CHECK_FAIL("%s does not draw with the font it ships: %s", who, font);
+    } else {
+        CHECK_FAIL("%s: no \"font regular=\" line", who);
+    }
+    window_stop(&g, wine);
     observers_see_leave(obs, sh->id, who);
+}
+
+/* The prefix has no Korean font: Malgun Gothic, the one the Windows game
+ * would take, is not there (tests/wine/prefix.sh). */
+static void check_no_korean_font(void)
+{
+    const char *prefix = getenv("WINEPREFIX");
+    static const char *const files[] = {"malgun.ttf", "malgunbd.ttf"};
+    for (int i = 0; prefix && i < 2; i++) {
+        char path[700];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/drive_c/windows/Fonts/%s", prefix, files[i]);
+        if (stat(path, &st) == 0)
+            CHECK_FAIL("the prefix has a Korean font (%s): the test would not show that the zip's font is used", path);
+    }
 }
 
 static void case_golden(void)
 {
+    check_no_korean_font();
     if (xvfb_start(&gui_x, gui_art, GUI_SCREEN_W, GUI_SCREEN_H) != 0)
         check_abort();
     struct hp host;
@@ -345,6 +433,21 @@ static void case_golden(void)
                 win.x, win.y);
     if (strcmp(win.layout, native.layout) != 0)
         CHECK_FAIL("layout lines differ:\n  Linux:   %s\n  Windows: %s", native.layout, win.layout);
+    /* Wine draws an unmanaged window's frame itself (tests/wine/prefix.sh):
+     * a border round it and a caption on top. What the game drew is the
+     * client area inside. */
+    if (win.w > native.w && win.h > native.h) {
+        int border = (win.w - native.w) / 2, caption = win.h - native.h - border;
+        check_note("the Windows window is %dx%d with Wine's frame: its client area is %dx%d at %d,%d", win.w, win.h,
+                   native.w, native.h, border, caption);
+        win.s.ox += border;
+        win.s.oy += caption;
+        win.s.ww = win.w = native.w;
+        win.s.wh = win.h = native.h;
+        char path[600];
+        snprintf(path, sizeof path, "%s/wine.png", gui_art);
+        shot_save_window(&win.s, path);
+    }
     if (win.w != native.w || win.h != native.h) {
         CHECK_FAIL("window sizes differ: Linux %dx%d, Windows %dx%d", native.w, native.h, win.w, win.h);
     } else {
@@ -368,38 +471,266 @@ static void case_golden(void)
 
 /* ==== main =============================================================== */
 
+/* ==== nofont ============================================================= */
+
+static void case_nofont(void)
+{
+    check_no_korean_font();
+    if (xvfb_start(&gui_x, gui_art, GUI_SCREEN_W, GUI_SCREEN_H) != 0)
+        check_abort();
+    /* The zip as unpacked, less its fonts; the prefix has none either. */
+    const char *exe = unzipped("pawnparty.exe");
+    char fonts[800];
+    snprintf(fonts, sizeof fonts, "%s/unzipped/assets/fonts", gui_art);
+    char *rm[] = {"sh", "-c", "rm -f \"$0\"/*.ttf", fonts, NULL};
+    char out[512];
+    REQUIRE(proc_run(rm, NULL, it_ms(5000), out, sizeof out) == 0);
+    struct proc g;
+    struct gui_env env;
+    char *argv[] = {(char *)wine_path, (char *)exe, NULL};
+    if (proc_spawn(&g, "wine-nofont", gui_art, argv, gui_env(&env, 1, NULL), 0) != 0)
+        check_abort();
+    size_t cur = 0;
+    char line[2048];
+    if (wait_hook(&g, &cur, "fatal ", line, sizeof line, it_ms(30000)) == 0) {
+        check_note("%s", line);
+        if (!strstr(line, "NanumGothic.ttf") || !strstr(line, "unpack the game again"))
+            CHECK_FAIL("the message does not say what is missing and what to do: %s", line);
+    }
+    struct xwin box;
+    if (x_find_titled(&gui_x, "Pawn Party", &box, it_ms(20000)) != 0) {
+        CHECK_FAIL("no message box (a window titled \"Pawn Party\") within %d ms", it_ms(20000));
+    } else {
+        char path[700];
+        struct shot s;
+        snprintf(path, sizeof path, "%s/font-missing-windows.root.png", gui_art);
+        x_park_pointer(&gui_x, &box);
+        if (shot_take(&gui_x, &box, path, &s) == 0) {
+            snprintf(path, sizeof path, "%s/font-missing-windows.png", gui_art);
+            shot_save_window(&s, path);
+            struct rgb bg = shot_median(&s, 0, 0, s.ww, s.wh);
+            int total = 0, far = shot_count_far(&s, 0, 0, s.ww, s.wh, bg, 80, &total);
+            check_note("the box: %dx%d, %d of %d pixels are text or buttons", box.w, box.h, far, total);
+            if (far < 300)
+                CHECK_FAIL("the message box looks empty (%d pixels differ from its background)", far);
+            shot_free(&s);
+        }
+        if (!proc_alive(&g))
+            CHECK_FAIL("the game did not wait for the player to read the box");
+        x_key(&gui_x, &box, "Return");
+    }
+    int code = proc_wait_exit(&g, it_ms(15000));
+    if (code != 1) {
+        CHECK_FAIL("after the box: exit status %d, expected 1", code);
+        proc_dump(&g, 20);
+    }
+    proc_cleanup(&g);
+    xvfb_stop(&gui_x);
+}
+
+/* ==== double_click ======================================================= */
+
+struct named {
+    char id[32];
+    char title[200];
+};
+
+/* The viewable top-level windows that have a title (Wine keeps a few
+ * untitled or unmapped ones of its own). */
+static int titled_windows(struct named *out, int max)
+{
+    static char tree[65536];
+    char *argv[] = {"xwininfo", "-root", "-tree", NULL};
+    char *env[] = {gui_x.env_display, NULL};
+    if (proc_run(argv, env, it_ms(5000), tree, sizeof tree) != 0)
+        return 0;
+    int n = 0;
+    for (char *line = strtok(tree, "\n"); line && n < max; line = strtok(NULL, "\n")) {
+        char id[32];
+        const char *q = strchr(line, '"');
+        if (!q || sscanf(line, " %31s", id) != 1 || strncmp(id, "0x", 2) != 0 || line[0] != ' ' || line[5] == ' ')
+            continue; /* top level only: they are indented by five spaces */
+        const char *end = strchr(q + 1, '"');
+        if (!end || end == q + 1)
+            continue;
+        char info[2048];
+        char *wi[] = {"xwininfo", "-id", id, NULL};
+        if (proc_run(wi, env, it_ms(5000), info, sizeof info) != 0 || !strstr(info, "IsViewable"))
+            continue;
+        snprintf(out[n].id, sizeof out[n].id, "%s", id);
+        snprintf(out[n].title, sizeof out[n].title, "%.*s", (int)(end - q - 1), q + 1);
+        n++;
+    }
+    return n;
+}
+
+/* Starts prog as Explorer would on a double-click (`wine start`: the
+ * program gets a console only if it is a console program) and waits for
+ * its game window; returns how many titled windows are up then, listing
+ * them. */
+static int double_click(const char *prog, struct named *wins, int max)
+{
+    const char *exe = unzipped(prog);
+    char out[1024];
+    char *argv[] = {(char *)wine_path, "start", "/unix", (char *)exe, NULL};
+    struct gui_env env;
+    int code = proc_run(argv, gui_env(&env, 1, NULL), it_ms(30000), out, sizeof out);
+    if (code != 0)
+        CHECK_FAIL("wine start %s: exit %d: %s", prog, code, out);
+    struct xwin w;
+    if (x_find_titled(&gui_x, "Pawn Party", &w, it_ms(30000)) != 0) {
+        CHECK_FAIL("%s: no game window within %d ms of the double-click", prog, it_ms(30000));
+        return 0;
+    }
+    sys_sleep_ms((unsigned)it_ms(2000)); /* a console would be up by now */
+    int n = titled_windows(wins, max);
+    for (int i = 0; i < n; i++)
+        check_note("%s: window %s \"%s\"", prog, wins[i].id, wins[i].title);
+    return n;
+}
+
+/* Closes the game window with Alt+F4 and waits until no titled window is
+ * left (a console goes with its program). */
+static void close_all(const char *prog)
+{
+    struct xwin w;
+    if (x_find_titled(&gui_x, "Pawn Party", &w, it_ms(5000)) == 0) {
+        /* A click first: the game window is then Wine's active window (a
+         * console opened after it would have the keyboard). */
+        x_click(&gui_x, &w, w.w / 2, w.h - 8);
+        x_key(&gui_x, &w, "alt+F4");
+    }
+    struct named wins[16];
+    uint64_t end = sys_now_ms() + (uint64_t)it_ms(20000);
+    int n;
+    while ((n = titled_windows(wins, 16)) > 0 && sys_now_ms() < end)
+        sys_sleep_ms(200);
+    if (n > 0)
+        CHECK_FAIL("%s: %d window(s) still open %d ms after Alt+F4 (first: \"%s\")", prog, n, it_ms(20000),
+                   wins[0].title);
+}
+
+static void case_double_click(void)
+{
+    if (xvfb_start(&gui_x, gui_art, GUI_SCREEN_W, GUI_SCREEN_H) != 0)
+        check_abort();
+    struct named wins[16];
+    int n = double_click("pawnparty.exe", wins, 16);
+    int games = 0;
+    for (int i = 0; i < n; i++)
+        games += strncmp(wins[i].title, "Pawn Party", 10) == 0;
+    if (n != 1 || games != 1)
+        CHECK_FAIL("a double-click on pawnparty.exe opened %d window(s), %d of them the game: expected the game "
+                   "window and nothing else",
+                   n, games);
+    else
+        check_note("pawnparty.exe: the game window and nothing else");
+    close_all("pawnparty.exe");
+
+    /* The console program, for contrast: a console comes up with it, and
+     * the count above would have seen one. */
+    n = double_click("pawnparty-console.exe", wins, 16);
+    if (n < 2)
+        CHECK_FAIL("pawnparty-console.exe opened %d window(s): expected the game and a console (else the check "
+                   "above cannot see a console)",
+                   n);
+    close_all("pawnparty-console.exe");
+    xvfb_stop(&gui_x);
+}
+
+/* ==== default_name ======================================================= */
+
+/* The name field's first value ("name NAME") of a window with nothing
+ * remembered. */
+static int first_name(int wine, char *out, size_t cap)
+{
+    struct proc g;
+    struct gui_env env;
+    const char *exe = wine ? unzipped("pawnparty.exe") : game_path;
+    char *argv[] = {wine ? (char *)wine_path : (char *)exe, wine ? (char *)exe : NULL, NULL};
+    if (proc_spawn(&g, wine ? "wine-name" : "linux-name", gui_art, argv, gui_env(&env, wine, NULL), 0) != 0)
+        check_abort();
+    size_t cur = 0;
+    char line[256];
+    int rc = wait_hook(&g, &cur, "name ", line, sizeof line, it_ms(30000));
+    if (rc == 0) {
+        line[strcspn(line, "\r")] = 0;
+        copy_str(out, cap, line + strlen(HOOK "name "));
+    }
+    window_stop(&g, wine);
+    return rc;
+}
+
+static void case_default_name(void)
+{
+    if (xvfb_start(&gui_x, gui_art, GUI_SCREEN_W, GUI_SCREEN_H) != 0)
+        check_abort();
+    /* Nothing remembered in the prefix (earlier cases saved a name). */
+    const char *prefix = getenv("WINEPREFIX");
+    if (prefix && *prefix) {
+        char *rm[] = {"sh", "-c", "rm -rf \"$0\"/drive_c/users/*/AppData/Roaming/PawnParty", (char *)prefix, NULL};
+        char out[256];
+        proc_run(rm, NULL, it_ms(5000), out, sizeof out);
+    }
+    char linux_name[128] = "", windows_name[128] = "";
+    if (first_name(0, linux_name, sizeof linux_name) == 0 && first_name(1, windows_name, sizeof windows_name) == 0) {
+        check_note("the default name: Linux \"%s\", Windows \"%s\"", linux_name, windows_name);
+        if (strcmp(linux_name, windows_name) != 0)
+            CHECK_FAIL("the default names differ: Linux \"%s\", Windows \"%s\"", linux_name, windows_name);
+        if (!linux_name[0] || strcmp(linux_name, "player") == 0)
+            check_note("(the account has no usable name here: both fell back to \"player\")");
+    }
+    xvfb_stop(&gui_x);
+}
+
+/* ==== main =============================================================== */
+
 static const struct check_case cases[] = {
     {"golden", case_golden},
+    {"nofont", case_nofont},
+    {"double_click", case_double_click},
+    {"default_name", case_default_name},
     {NULL, NULL},
 };
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: winegui --game PATH --wine WINE --exe PAWNPARTY.EXE [--artifacts DIR] [--text-shift PX]\n");
+    fprintf(stderr, "usage: winegui --game PATH --wine WINE --exe PAWNPARTY.EXE --console-exe PAWNPARTY-CONSOLE.EXE\n"
+                    "               --zip PAWNPARTY-WIN64.ZIP [--case NAME] [--artifacts DIR] [--text-shift PX]\n"
+                    "               [--preload LIBNORESOLVE]\n");
     return 2;
 }
 
 int main(int argc, char **argv)
 {
-    const char *shift = "0";
+    const char *shift = "0", *only = NULL;
     const struct check_option opts[] = {{"--game", &game_path},
                                         {"--wine", &wine_path},
                                         {"--exe", &exe_path},
+                                        {"--console-exe", &console_path},
+                                        {"--zip", &zip_path},
+                                        {"--case", &only},
                                         {"--artifacts", &artifacts_root},
                                         {"--text-shift", &shift},
+                                        {"--preload", &gui_preload},
                                         {NULL, NULL}};
-    if (check_options(argc, argv, opts, NULL) != 0)
-        return usage();
+    int parsed = check_options(argc, argv, opts, cases);
+    if (parsed != 0)
+        return parsed > 0 ? 0 : usage();
     text_shift = atoi(shift);
     /* The headless host is the native game: it_host_argv. */
-    if (!game_path || !wine_path || !exe_path || it_set_host(game_path) != 0)
+    if (!game_path || !wine_path || !exe_path || !console_path || !zip_path || it_set_host(game_path) != 0)
         return usage();
-    struct stat st;
-    if (stat(exe_path, &st) != 0) {
-        fprintf(stderr, "winegui: %s does not exist (./build.sh windows builds it)\n", exe_path);
-        return 1;
+    gui_game = game_path;
+    const char *need[] = {exe_path, console_path, zip_path};
+    for (int i = 0; i < 3; i++) {
+        struct stat st;
+        if (stat(need[i], &st) != 0) {
+            fprintf(stderr, "winegui: %s does not exist (./build.sh windows builds it)\n", need[i]);
+            return 1;
+        }
     }
     it_backend = "epoll";
     int rc = gui_init("winegui");
-    return rc ? rc : gui_run(cases, NULL, artifacts_root);
+    return rc ? rc : gui_run(cases, only, artifacts_root);
 }
