@@ -37,7 +37,7 @@ need_pkgs() {
 
 base_pkgs=(cmake ninja-build gcc libc6-dev pkg-config liburing-dev
     libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libfontconfig-dev fontconfig fonts-nanum)
-test_pkgs=(clang libclang-rt-14-dev xvfb xdotool imagemagick x11-utils libuv1-dev)
+test_pkgs=(clang libclang-rt-14-dev xvfb xdotool imagemagick x11-utils xfonts-base iproute2 libuv1-dev)
 
 configure_build() { # dir [cmake args...]
     local dir=$1

@@ -89,6 +89,7 @@ uint16_t discovery_port(void)
  * heard from longest ago.
  */
 #define ANSWERS_PER_SOURCE 5
+#define RESPONDER_STOP_CHECK_MS 1000
 #define ANSWERS_TOTAL 100
 #define SOURCES 64
 
@@ -180,7 +181,10 @@ static void responder_main(void *arg)
 
     while (!atomic_load(&r->stop)) {
         struct sys_pollfd p[2] = {{.s = r->s, .events = SYS_POLLIN}, {.s = r->wake, .events = SYS_POLLIN}};
-        int n = sys_poll(p, 2, -1);
+        /* The wake datagram is the quick way out; the timeout bounds a
+         * stop whose wake could not be sent (a network namespace whose
+         * loopback is down): join would wait for ever otherwise. */
+        int n = sys_poll(p, 2, RESPONDER_STOP_CHECK_MS);
         if (n < 0 && n != SYS_E_INTR)
             sys_sleep_ms(10); /* should not happen; do not spin */
         else if (n > 0 && p[0].revents)

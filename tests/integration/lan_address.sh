@@ -41,6 +41,14 @@ in_a ip addr add 203.0.113.9/24 dev ppa0
 in_a ip addr add 169.254.1.1/16 dev ppa0
 in_a ip addr add 192.0.2.5/24 dev ppa1
 in_a ip link set ppa0 up
+
+# With the namespace's loopback still down, the discovery responder's wake
+# (a datagram to itself on 127.0.0.1) cannot be sent: the host must stop
+# on Ctrl+C all the same (it once waited for ever).
+in_a timeout -k 5 -s INT 2 "$bin" host --headless --port 0 >"$tmp/out" 2>"$tmp/log"
+rc=$?
+[ "$rc" = 0 ] || fail "with loopback down the host did not stop on SIGINT (status $rc)"
+echo "ok: stops with loopback down"
 in_a ip link set lo up
 
 in_a timeout -s INT 2 "$bin" host --headless --port 0 >"$tmp/out" 2>"$tmp/log"
