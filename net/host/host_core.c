@@ -57,6 +57,11 @@
 #define DEFAULT_SEND_BOUND (64u * 1024u)
 #define DEFAULT_LOGIN_TIMEOUT 10
 #define OUT_MIN_CAP 512u
+/* Output that waits is sent at the end of the batch once it reaches this
+ * many bytes (or a quarter of the send bound, if less): a send that size
+ * already carries a thousand packets, and held output must never bring a
+ * client near the bound by itself, which is for readers that are slow. */
+#define FULL_OUT_MAX (16u * 1024u)
 #define FD_RESERVE 64 /* files kept for listen, rings, eventfds, stdio, logs */
 
 enum conn_state { CONN_FREE = 0, CONN_OPEN, CONN_CLOSING };
@@ -104,6 +109,7 @@ struct host {
     sys_socket listen_sock;
     uint16_t port;
     uint32_t max_slots;
+    uint32_t full_out; /* bytes of output that go without waiting */
     _Atomic int stopping;
 
     sys_mutex world_lock;
@@ -239,16 +245,24 @@ static void worker_mark_dirty(struct worker *w, struct conn *c)
     }
 }
 
+/* c's output goes at the end of this batch of work, whatever it waits for
+ * on the waiting ring. */
+static void worker_mark_now(struct worker *w, struct conn *c)
+{
+    if (!atomic_exchange(&c->answer_queued, 1)) {
+        atomic_fetch_add(&c->refs, 1);
+        w->answered[w->nanswered++] = c;
+    }
+}
+
 /* c's own request was answered in this batch: its output goes at the end
  * of the batch, whatever the pacing holds back (a fixed tick holds it too). */
 static void worker_mark_answered(struct worker *w, struct conn *c)
 {
-    if (w->h->cfg.send_tick_fixed) {
+    if (w->h->cfg.send_tick_fixed)
         worker_mark_dirty(w, c);
-    } else if (!atomic_exchange(&c->answer_queued, 1)) {
-        atomic_fetch_add(&c->refs, 1);
-        w->answered[w->nanswered++] = c;
-    }
+    else
+        worker_mark_now(w, c);
 }
 
 static void worker_mark_drop(struct worker *w, struct conn *c, const char *why)
@@ -281,9 +295,12 @@ static void host_emit(void *ctx, uint32_t slot, const uint8_t *pkt, size_t len)
         memcpy(c->out + c->out_len, pkt, len);
         c->out_len += (uint32_t)len;
     }
+    uint32_t held = c->out_len;
     sys_mutex_unlock(&c->lock);
     w->packets++;
-    if (ok)
+    if (ok && held >= h->full_out)
+        worker_mark_now(w, c); /* full enough: waiting longer saves nothing */
+    else if (ok)
         worker_mark_dirty(w, c);
     else
         worker_mark_drop(w, c, over ? "send backlog over bound (slow reader)" : "out of memory");
@@ -955,6 +972,7 @@ static int host_plan(struct host *h)
         cfg->login_timeout = DEFAULT_LOGIN_TIMEOUT;
     if (cfg->send_bound < 2 * PROTO_MAX_PACKET)
         cfg->send_bound = 2 * PROTO_MAX_PACKET;
+    h->full_out = cfg->send_bound / 4 < FULL_OUT_MAX ? cfg->send_bound / 4 : FULL_OUT_MAX;
     if (cfg->threads <= 0)
         cfg->threads = sys_cpu_count();
     if ((uint64_t)cfg->board_w * cfg->board_h < cfg->max_players) {

@@ -998,6 +998,76 @@ static void case_malformed(void)
     finish_case(&h, g, 3, 1);
 }
 
+/* ==== held_output ======================================================= */
+
+/* Output the host holds back to pace its sends is not a slow reader's
+ * backlog: with a send bound of 1 KiB and a fixed half-second hold, every
+ * player gets about 1.4 KB of the others' moves within a hold, more than
+ * the bound. The host must send it early instead of dropping players who
+ * read everything at once. */
+static void case_held_output(void)
+{
+    enum { N = 9, MOVERS = 8, EVERY_MS = 40, RUN_MS = 3000 };
+    static const char *const extra[] = {"--send-bound", "1024", "--send-tick-ms", "500", NULL};
+    struct hp h;
+    struct tc *c[N];
+    char name[16];
+    hp_start_or_abort(&h, extra);
+    for (int i = 0; i < N; i++) {
+        snprintf(name, sizeof name, "held%d", i);
+        c[i] = tc_join(h.port, name);
+    }
+    tc_require_count(c, N, N, "before the moves");
+    for (int i = 0; i < N; i++) {
+        tc_clear(c[i]);
+        c[i]->record = 1;
+    }
+    size_t log_from = hp_log_size(&h);
+    uint64_t t0 = sys_now_ms(), end = t0 + (uint64_t)RUN_MS, next = t0;
+    uint32_t moves = 0;
+    size_t seen = 0;
+    while (sys_now_ms() < end) {
+        if (sys_now_ms() >= next) {
+            for (int i = 0; i < MOVERS; i++) {
+                if (tc_move(c[i], (uint8_t)((moves + (uint32_t)i) % 4)) == 0) {
+                    CHECK_FAIL("mover %s: sending CS_MOVE failed (dropped?)", c[i]->label);
+                    check_abort();
+                }
+            }
+            moves++;
+            next += EVERY_MS;
+        }
+        tc_pump_many(c, N, 5);
+        for (size_t q = 0; q < tc_queued(c[N - 1]); q++)
+            seen += tc_queued_at(c[N - 1], q)->type == SC_POSITION;
+        for (int i = 0; i < N; i++) {
+            for (size_t q = 0; q < tc_queued(c[i]); q++) {
+                const struct proto_msg *m = tc_queued_at(c[i], q);
+                if (m->type == SC_REMOVE_PLAYER)
+                    CHECK_FAIL("client %s: SC_REMOVE_PLAYER (why %u) for id %u while everyone reads", c[i]->label,
+                            m->u.remove.why, m->u.remove.id);
+            }
+            tc_clear(c[i]);
+            if (c[i]->closed) {
+                CHECK_FAIL("client %s was disconnected by the host", c[i]->label);
+                hp_log_dump(&h, log_from, "host log");
+                check_abort();
+            }
+        }
+    }
+    require_echoed(c, MOVERS, "after the moves");
+    check_note("%u rounds of %d moves; the watcher saw %zu moves of others", moves, MOVERS, seen);
+    /* The watcher sees the moves that were not into a taken square: most. */
+    if (seen < (size_t)moves * MOVERS / 4)
+        CHECK_FAIL("the watcher saw %zu SC_POSITION for %u moves", seen, moves * MOVERS);
+    struct line_words w = {"drop", "slow"};
+    if (hp_log_count(&h, log_from, line_has_both, &w) > 0) {
+        CHECK_FAIL("the host dropped a player as a slow reader");
+        hp_log_dump(&h, log_from, "host log");
+    }
+    finish_case(&h, c, N, 1);
+}
+
 /* ==== slow_reader ======================================================== */
 
 static void case_slow_reader(void)
@@ -1676,6 +1746,7 @@ static const struct check_case cases[] = {
     {"name_rules", case_name_rules},
     {"malformed", case_malformed},
     {"slow_reader", case_slow_reader},
+    {"held_output", case_held_output},
     {"view_range", case_view_range},
     {"churn", case_churn},
     {"shutdown", case_shutdown},
