@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Ten players moving flat out against the headless host, per backend and
-# thread count, side by side in one run (rounds interleaved so that the
-# machine's noise falls on every configuration alike).
+# thread count, paced (the default) and sending after every batch
+# (--send-tick-ms 0), side by side in one run (rounds interleaved so that
+# the machine's noise falls on every configuration alike).
 #
 #   bench/flatout.sh [ROUNDS] [SECONDS]      (defaults 3 rounds of 5 s)
 #
@@ -19,13 +20,16 @@ rounds=${1:-3}
 secs=${2:-5}
 bin=build/pawnparty
 [ -x "$bin" ] && [ -x build/flatout ] || { echo "flatout.sh: run ./build.sh build first" >&2; exit 2; }
-configs=("uring 1" "uring 2" "epoll 1" "epoll 2")
+# backend, worker threads, then any further host options
+configs=("uring 1" "uring 2" "epoll 1" "epoll 2" "uring 2 --send-tick-ms 0" "epoll 1 --send-tick-ms 0")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-one() { # backend threads -> "packets moves"
-    local out="$tmp/out" hp port
-    "$bin" host --headless --port 0 --backend "$1" --threads "$2" --send-bound 4194304 --no-input-limit >"$out" 2>"$tmp/err" &
+one() { # backend threads [host options] -> "packets moves"
+    local out="$tmp/out" hp port backend=$1 threads=$2
+    shift 2
+    "$bin" host --headless --port 0 --backend "$backend" --threads "$threads" --send-bound 4194304 --no-input-limit "$@" \
+        >"$out" 2>"$tmp/err" &
     hp=$!
     for _ in $(seq 100); do grep -q listening "$out" 2>/dev/null && break; sleep 0.05; done
     port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$out")
@@ -37,17 +41,19 @@ one() { # backend threads -> "packets moves"
 
 for r in $(seq "$rounds"); do
     for c in "${configs[@]}"; do
-        set -- $c
-        echo "$c $(one "$1" "$2")" >>"$tmp/results"
-        echo "round $r: $c: $(tail -1 "$tmp/results" | cut -d' ' -f3-)" >&2
+        # shellcheck disable=SC2086
+        echo "$c|$(one $c)" >>"$tmp/results"
+        echo "round $r: $c: $(tail -1 "$tmp/results" | cut -d'|' -f2)" >&2
     done
 done
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-echo "| backend | worker threads | packets/s (median of $rounds) | moves/s |"
-echo "|---|---|---|---|"
+echo "| backend | worker threads | sends | packets/s (median of $rounds) | moves/s |"
+echo "|---|---|---|---|---|"
 for c in "${configs[@]}"; do
-    p=$(grep "^$c " "$tmp/results" | cut -d' ' -f3 | median)
-    m=$(grep "^$c " "$tmp/results" | cut -d' ' -f4 | median)
-    echo "| ${c% *} | ${c#* } | $p | $m |"
+    p=$(grep -F "$c|" "$tmp/results" | cut -d'|' -f2 | cut -d' ' -f1 | median)
+    m=$(grep -F "$c|" "$tmp/results" | cut -d'|' -f2 | cut -d' ' -f2 | median)
+    set -- $c
+    sends=${*:3}
+    echo "| $1 | $2 | ${sends:-paced (default)} | $p | $m |"
 done

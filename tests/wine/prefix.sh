@@ -57,6 +57,22 @@ start)
     # placed and closed as the program says.
     wine reg add 'HKCU\Software\Wine\X11 Driver' /v Managed /d N /f </dev/null >/dev/null 2>&1 ||
         echo "prefix.sh: could not make Wine's windows unmanaged (Quit will wait 2 s for a window manager)" >&2
+    # Setting the prefix up started Wine's desktop process (explorer.exe
+    # /desktop) with no display. Until it exits by itself, about 30 s
+    # later, every window a test opens fails ("Couldn't create window"):
+    # end it now, by its pid (this prefix's only), so that the first game
+    # window starts a desktop on its own test's X server.
+    desktops=
+    for d in /proc/[0-9]*; do
+        case "$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null)" in
+        'C:\windows\system32\explorer.exe /desktop'*)
+            tr '\0' '\n' <"$d/environ" 2>/dev/null | grep -qx "WINEPREFIX=$prefix" && desktops="$desktops ${d#/proc/}" ;;
+        esac
+    done
+    for pid in $desktops; do
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    done
     echo "prefix.sh: $prefix ready in $(($(date +%s) - t0)) s (wine $(wine --version 2>/dev/null)," \
         "file limit $(ulimit -n))"
     ;;
