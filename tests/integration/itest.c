@@ -201,6 +201,16 @@ static void require_echoed(struct tc **cs, int n, const char *why)
     }
 }
 
+/* n players who log in one after the other, named prefix0, prefix1, ... */
+static void join_all(struct tc **cs, int n, uint16_t port, const char *prefix)
+{
+    char name[16];
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "%s%d", prefix, i);
+        cs[i] = tc_join(port, name);
+    }
+}
+
 /* One more move for each client, whose echo must arrive. */
 static void check_echoes_alive(struct tc **cs, int n, const char *when)
 {
@@ -266,11 +276,9 @@ static void case_ten_players(void)
 {
     struct hp h;
     struct tc *c[10];
-    char name[16];
     hp_start_or_abort(&h, NULL);
+    join_all(c, 10, h.port, "player");
     for (int i = 0; i < 10; i++) {
-        snprintf(name, sizeof name, "player%d", i);
-        c[i] = tc_join(h.port, name);
         const struct proto_msg *ok = &c[i]->ok;
         CHECK_INT(ok->u.login_ok.board_w, 8);
         CHECK_INT(ok->u.login_ok.board_h, 8);
@@ -351,14 +359,10 @@ static void case_moves_agree(void)
     struct hp h;
     struct tc *c[N];
     struct rng rng;
-    char name[16];
     /* Its players move as fast as the host echoes: the per-player input
      * budget (tested by flood_moves and flood_chat) is lifted. */
     hp_start_or_abort(&h, no_input_limit);
-    for (int i = 0; i < N; i++) {
-        snprintf(name, sizeof name, "mover%d", i);
-        c[i] = tc_join(h.port, name);
-    }
+    join_all(c, N, h.port, "mover");
     tc_require_count(c, N, N, "before moving");
     for (int i = 0; i < N; i++) {
         c[i]->record = 0;
@@ -1011,12 +1015,8 @@ static void case_held_output(void)
     static const char *const extra[] = {"--send-bound", "1024", "--send-tick-ms", "500", NULL};
     struct hp h;
     struct tc *c[N];
-    char name[16];
     hp_start_or_abort(&h, extra);
-    for (int i = 0; i < N; i++) {
-        snprintf(name, sizeof name, "held%d", i);
-        c[i] = tc_join(h.port, name);
-    }
+    join_all(c, N, h.port, "held");
     tc_require_count(c, N, N, "before the moves");
     for (int i = 0; i < N; i++) {
         tc_clear(c[i]);
@@ -1079,12 +1079,8 @@ static void case_slow_reader(void)
     struct hp h;
     struct tc *f[N];
     struct rng rng;
-    char name[16];
     hp_start_or_abort(&h, extra);
-    for (int i = 0; i < N; i++) {
-        snprintf(name, sizeof name, "flood%d", i);
-        f[i] = tc_join(h.port, name);
-    }
+    join_all(f, N, h.port, "flood");
     struct tc *s = tc_connect(h.port, "slow", 2048);
     REQUIRE(s != NULL);
     REQUIRE(tc_send_login_name(s, "slow") == 0);
