@@ -358,6 +358,20 @@ int sys_connect_finish(sys_socket s)
     return sys_os_not_connected() ? SYS_E_AGAIN : sys_last_error();
 }
 
+/* The end of opening a socket: on err, closes s; else hands it out, with
+ * the port it is bound to (from sin, filled by getsockname). */
+static int bound_or_close(os_socket s, int err, const struct sockaddr_in *sin, uint16_t *bound, sys_socket *out)
+{
+    if (err != SYS_OK) {
+        sys_close((sys_socket)s);
+        return err;
+    }
+    if (bound != NULL)
+        *bound = ntohs(sin->sin_port);
+    *out = (sys_socket)s;
+    return SYS_OK;
+}
+
 static int listen_one(const struct addrinfo *ai, int backlog, sys_socket *out, uint16_t *bound)
 {
     struct sockaddr_in sin;
@@ -371,14 +385,7 @@ static int listen_one(const struct addrinfo *ai, int backlog, sys_socket *out, u
     if (err == SYS_OK && (bind(s, ai->ai_addr, (os_socklen)ai->ai_addrlen) != 0 || listen(s, backlog) != 0 ||
                           getsockname(s, (struct sockaddr *)&sin, &len) != 0))
         err = sys_last_error();
-    if (err != SYS_OK) {
-        sys_close((sys_socket)s);
-        return err;
-    }
-    if (bound != NULL)
-        *bound = ntohs(sin.sin_port);
-    *out = (sys_socket)s;
-    return SYS_OK;
+    return bound_or_close(s, err, &sin, bound, out);
 }
 
 struct listen_args {
@@ -439,12 +446,5 @@ int sys_udp_open(const char *ipv4, uint16_t port, int flags, sys_socket *out, ui
     if (err == SYS_OK &&
         (bind(s, (struct sockaddr *)&sin, sizeof sin) != 0 || getsockname(s, (struct sockaddr *)&sin, &len) != 0))
         err = sys_last_error();
-    if (err != SYS_OK) {
-        sys_close((sys_socket)s);
-        return err;
-    }
-    if (bound != NULL)
-        *bound = ntohs(sin.sin_port);
-    *out = (sys_socket)s;
-    return SYS_OK;
+    return bound_or_close(s, err, &sin, bound, out);
 }
