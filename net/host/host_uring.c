@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "host_internal.h"
@@ -30,6 +31,7 @@ enum { OP_ACCEPT = 1, OP_WAKE, OP_RECV, OP_SEND };
 struct ur_worker {
     struct io_uring ring;
     int ring_ok;
+    int disabled;  /* made disabled: its worker enables it (ur_ring_init) */
     int accepting; /* an accept is posted (none while accepts pause) */
     int evfd;
     uint64_t evbuf;
@@ -111,6 +113,31 @@ static long ur_send(struct worker *w, struct conn *c, const uint8_t *buf, size_t
     return HOST_IO_PENDING;
 }
 
+/*
+ * Each ring is used by its worker thread alone (other threads wake it
+ * through its eventfd), so it can be single-issuer with deferred task
+ * work (Linux 6.1): completions are then run when the worker asks for
+ * them, in io_uring_submit_and_wait, instead of interrupting it as they
+ * arrive. The ring is made here, on the starting thread, disabled, and
+ * enabled by its worker (ur_run), which makes the worker its issuer.
+ * Older kernels refuse the flags: then a plain ring.
+ */
+static int ur_ring_init(struct ur_worker *u)
+{
+    struct io_uring_params p = {.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER |
+                                         IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_R_DISABLED,
+                                .cq_entries = RING_ENTRIES * 8};
+    int r = io_uring_queue_init_params(RING_ENTRIES, &u->ring, &p);
+    if (r == 0) {
+        u->disabled = 1;
+        return 0;
+    }
+    if (r != -EINVAL)
+        return r;
+    struct io_uring_params plain = {.flags = IORING_SETUP_CQSIZE, .cq_entries = RING_ENTRIES * 8};
+    return io_uring_queue_init_params(RING_ENTRIES, &u->ring, &plain);
+}
+
 static int ur_init(struct host *h)
 {
     /* Accepts wait in the kernel; the socket must not make them fail fast. */
@@ -127,8 +154,7 @@ static int ur_init(struct host *h)
         u->evfd = eventfd(0, EFD_CLOEXEC);
         if (u->evfd < 0)
             return sys_error_from_os(errno);
-        struct io_uring_params p = {.flags = IORING_SETUP_CQSIZE, .cq_entries = RING_ENTRIES * 8};
-        int r = io_uring_queue_init_params(RING_ENTRIES, &u->ring, &p);
+        int r = ur_ring_init(u);
         if (r < 0)
             return sys_error_from_os(-r);
         u->ring_ok = 1;
@@ -208,6 +234,15 @@ static void ur_complete(struct worker *w, uint64_t ud, int res)
 static void ur_run(struct worker *w)
 {
     struct ur_worker *u = ur_of(w);
+    if (u->disabled) {
+        /* io_uring_enable_rings, which Debian 12's liburing 2.3 declares
+         * but does not export. */
+        if (syscall(__NR_io_uring_register, u->ring.ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0) != 0) {
+            host_log("io_uring: cannot enable the ring: %s", sys_strerror(sys_error_from_os(errno)));
+            return;
+        }
+        u->disabled = 0;
+    }
     ur_post_wake(w);
     ur_post_accept(w);
     int timeout = HOST_TICK_MS;
