@@ -23,6 +23,7 @@
 #include "host_internal.h"
 
 #define RING_ENTRIES 1024
+#define DRAIN_ROUNDS 4 /* ur_run */
 #define OP_SHIFT 24
 #define OP_MASK (0xffull << OP_SHIFT)
 
@@ -32,6 +33,7 @@ struct ur_worker {
     struct io_uring ring;
     int ring_ok;
     int disabled;  /* made disabled: its worker enables it (ur_ring_init) */
+    int deferred;  /* completions wait for the worker to ask (DEFER_TASKRUN) */
     int accepting; /* an accept is posted (none while accepts pause) */
     int evfd;
     uint64_t evbuf;
@@ -129,7 +131,7 @@ static int ur_ring_init(struct ur_worker *u)
                                 .cq_entries = RING_ENTRIES * 8};
     int r = io_uring_queue_init_params(RING_ENTRIES, &u->ring, &p);
     if (r == 0) {
-        u->disabled = 1;
+        u->disabled = u->deferred = 1;
         return 0;
     }
     if (r != -EINVAL)
@@ -254,14 +256,21 @@ static void ur_run(struct worker *w)
             host_log("io_uring_submit_and_wait failed: %s", sys_strerror(sys_error_from_os(-r)));
             return;
         }
-        unsigned head, seen = 0;
-        struct io_uring_cqe *cqe;
-        io_uring_for_each_cqe(&u->ring, head, cqe)
-        {
-            ur_complete(w, cqe->user_data, cqe->res);
-            seen++;
+        /* With deferred task work the wait returns once one completion
+         * is posted: ask for the rest that is ready (a few rounds at most)
+         * so that a batch is as large as it would be on a plain ring. */
+        for (int round = 0; round < DRAIN_ROUNDS; round++) {
+            unsigned head, seen = 0;
+            struct io_uring_cqe *cqe;
+            io_uring_for_each_cqe(&u->ring, head, cqe)
+            {
+                ur_complete(w, cqe->user_data, cqe->res);
+                seen++;
+            }
+            io_uring_cq_advance(&u->ring, seen);
+            if (!seen || !u->deferred || io_uring_get_events(&u->ring) < 0)
+                break;
         }
-        io_uring_cq_advance(&u->ring, seen);
         timeout = core_after_batch(w);
         if (!u->accepting && !core_accept_paused(w))
             ur_post_accept(w);
