@@ -108,6 +108,10 @@ int shot_median_of(const int *v, int n);
  * gets the number of pixels looked at. */
 int shot_count_far(const struct shot *s, int x0, int y0, int x1, int y1, struct rgb ref, int dist, int *total);
 int rgb_dist(struct rgb a, struct rgb b);
+/* A message box (the window box on gui_x): takes its screenshot, saves it
+ * as gui_art/NAME.png and fails unless it shows something (300 pixels or
+ * more that differ from its background). */
+void shot_check_box(const struct xwin *box, const char *name);
 
 /* ==== the game window and the case runner (window.c) ===================== */
 

@@ -755,20 +755,7 @@ void case_font_missing(void)
         CHECK_FAIL("no message box (a window titled \"Pawn Party\") within %d ms", it_ms(15000));
     } else {
         check_note("message box %s: %dx%d at %d,%d", box.id, box.w, box.h, box.x, box.y);
-        struct shot s;
-        snprintf(path, sizeof path, "%s/font-missing.root.png", gui_art);
-        x_park_pointer(&gui_x, &box);
-        if (shot_take(&gui_x, &box, path, &s) == 0) {
-            snprintf(path, sizeof path, "%s/font-missing.png", gui_art);
-            shot_save_window(&s, path);
-            /* It says something: text on its background. */
-            struct rgb bg = shot_median(&s, 0, 0, s.ww, s.wh);
-            int total = 0, far = shot_count_far(&s, 0, 0, s.ww, s.wh, bg, 80, &total);
-            check_note("the box: %d of %d pixels are text or buttons", far, total);
-            if (far < 300)
-                CHECK_FAIL("the message box looks empty (%d pixels differ from its background)", far);
-            shot_free(&s);
-        }
+        shot_check_box(&box, "font-missing");
         if (proc_alive(&g.p) != 1)
             CHECK_FAIL("the game did not wait for the player to read the box");
         x_key(&gui_x, &box, "Return");

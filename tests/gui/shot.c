@@ -178,3 +178,22 @@ int shot_count_far(const struct shot *s, int x0, int y0, int x1, int y1, struct 
         *total = n;
     return far;
 }
+
+void shot_check_box(const struct xwin *box, const char *name)
+{
+    char path[700];
+    struct shot s;
+    snprintf(path, sizeof path, "%s/%s.root.png", gui_art, name);
+    x_park_pointer(&gui_x, box);
+    if (shot_take(&gui_x, box, path, &s) != 0)
+        return;
+    snprintf(path, sizeof path, "%s/%s.png", gui_art, name);
+    shot_save_window(&s, path);
+    /* It says something: text and buttons on its background. */
+    struct rgb bg = shot_median(&s, 0, 0, s.ww, s.wh);
+    int total = 0, far = shot_count_far(&s, 0, 0, s.ww, s.wh, bg, 80, &total);
+    check_note("the box: %dx%d, %d of %d pixels are text or buttons", box->w, box->h, far, total);
+    if (far < 300)
+        CHECK_FAIL("the message box looks empty (%d pixels differ from its background)", far);
+    shot_free(&s);
+}

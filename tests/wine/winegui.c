@@ -501,20 +501,7 @@ static void case_nofont(void)
     if (x_find_titled(&gui_x, "Pawn Party", &box, it_ms(20000)) != 0) {
         CHECK_FAIL("no message box (a window titled \"Pawn Party\") within %d ms", it_ms(20000));
     } else {
-        char path[700];
-        struct shot s;
-        snprintf(path, sizeof path, "%s/font-missing-windows.root.png", gui_art);
-        x_park_pointer(&gui_x, &box);
-        if (shot_take(&gui_x, &box, path, &s) == 0) {
-            snprintf(path, sizeof path, "%s/font-missing-windows.png", gui_art);
-            shot_save_window(&s, path);
-            struct rgb bg = shot_median(&s, 0, 0, s.ww, s.wh);
-            int total = 0, far = shot_count_far(&s, 0, 0, s.ww, s.wh, bg, 80, &total);
-            check_note("the box: %dx%d, %d of %d pixels are text or buttons", box.w, box.h, far, total);
-            if (far < 300)
-                CHECK_FAIL("the message box looks empty (%d pixels differ from its background)", far);
-            shot_free(&s);
-        }
+        shot_check_box(&box, "font-missing-windows");
         if (!proc_alive(&g))
             CHECK_FAIL("the game did not wait for the player to read the box");
         x_key(&gui_x, &box, "Return");
