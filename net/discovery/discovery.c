@@ -89,9 +89,10 @@ uint16_t discovery_port(void)
  * heard from longest ago.
  */
 #define ANSWERS_PER_SOURCE 5
-#define RESPONDER_STOP_CHECK_MS 1000
 #define ANSWERS_TOTAL 100
 #define SOURCES 64
+/* How often the responder looks at its stop flag when no datagram wakes it. */
+#define RESPONDER_STOP_CHECK_MS 1000
 
 struct source {
     char ip[SYS_ADDR_LEN]; /* "" for a free entry */

@@ -32,8 +32,7 @@ enum { OP_ACCEPT = 1, OP_WAKE, OP_RECV, OP_SEND };
 struct ur_worker {
     struct io_uring ring;
     int ring_ok;
-    int disabled;  /* made disabled: its worker enables it (ur_ring_init) */
-    int deferred;  /* completions wait for the worker to ask (DEFER_TASKRUN) */
+    int deferred;  /* single issuer, deferred task work: made disabled, enabled by its worker */
     int accepting; /* an accept is posted (none while accepts pause) */
     int evfd;
     uint64_t evbuf;
@@ -131,7 +130,7 @@ static int ur_ring_init(struct ur_worker *u)
                                 .cq_entries = RING_ENTRIES * 8};
     int r = io_uring_queue_init_params(RING_ENTRIES, &u->ring, &p);
     if (r == 0) {
-        u->disabled = u->deferred = 1;
+        u->deferred = 1;
         return 0;
     }
     if (r != -EINVAL)
@@ -236,14 +235,13 @@ static void ur_complete(struct worker *w, uint64_t ud, int res)
 static void ur_run(struct worker *w)
 {
     struct ur_worker *u = ur_of(w);
-    if (u->disabled) {
+    if (u->deferred) {
         /* io_uring_enable_rings, which Debian 12's liburing 2.3 declares
          * but does not export. */
         if (syscall(__NR_io_uring_register, u->ring.ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0) != 0) {
             host_log("io_uring: cannot enable the ring: %s", sys_strerror(sys_error_from_os(errno)));
             return;
         }
-        u->disabled = 0;
     }
     ur_post_wake(w);
     ur_post_accept(w);
